@@ -1,0 +1,148 @@
+//! Errors that the user sees, and the exit codes they map to.
+//!
+//! Most code returns `anyhow::Error` with context naming the file, flag or artifact involved. Where
+//! a caller (or the final exit code) must branch on the kind of failure, the code returns a
+//! [`UserError`] somewhere in the chain: it carries the documented exit code and an optional
+//! `hint:` line. [`report`] is the one place that prints `error: …` for the whole program.
+
+use std::fmt;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Documented exit codes (see README, "Exit codes"). `run` returns Java's own code once the JVM runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Unexpected failure: I/O error, bug, anything not classified below.
+    Failure = 1,
+    /// Bad command line (clap uses 2 as well).
+    Usage = 2,
+    /// An input file is invalid: properties, lockfile, settings.xml, POM.
+    Input = 3,
+    /// No suitable Java was found, or the one asked for is unusable.
+    Java = 4,
+    /// Artifacts could not be obtained: network, missing artifact, checksum mismatch.
+    Fetch = 5,
+    /// A check found a problem: `verify` saw missing/corrupt jars, `lock --check` saw a stale lock.
+    Check = 6,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// An error with a documented exit code and an optional hint telling the user what to do next.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct UserError {
+    pub exit: Exit,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl UserError {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+        UserError {
+            exit,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    #[must_use]
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// Shorthand for `Err(UserError::new(..).into())` in functions returning `anyhow::Result`.
+pub fn fail<T>(exit: Exit, message: impl Into<String>) -> anyhow::Result<T> {
+    Err(UserError::new(exit, message).into())
+}
+
+/// Finds the exit code and hint for an error by looking for a [`UserError`] anywhere in its chain.
+pub fn classify(err: &anyhow::Error) -> (Exit, Option<&str>) {
+    for cause in err.chain() {
+        if let Some(user) = cause.downcast_ref::<UserError>() {
+            return (user.exit, user.hint.as_deref());
+        }
+    }
+    (Exit::Failure, None)
+}
+
+/// True when the error is only a closed stdout pipe (`kclrs print-classpath | head -c1`), which
+/// well-behaved CLIs treat as success.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Renders `error: top` followed by each distinct cause and the hint, as printed by [`report`].
+pub fn render(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    let mut previous = String::new();
+    for (i, cause) in err.chain().enumerate() {
+        let text = cause.to_string();
+        // anyhow chains often repeat the inner message verbatim (e.g. io::Error wrapped twice).
+        if text == previous || (i > 0 && previous.ends_with(&text)) {
+            continue;
+        }
+        if i == 0 {
+            out.push_str(&format!("error: {text}\n"));
+        } else {
+            out.push_str(&format!("  caused by: {text}\n"));
+        }
+        previous = text;
+    }
+    if let (_, Some(hint)) = classify(err) {
+        out.push_str(&format!("hint: {hint}\n"));
+    }
+    out
+}
+
+/// Prints the error to stderr and returns the process exit code. A closed stdout pipe exits 0.
+pub fn report(err: &anyhow::Error) -> ExitCode {
+    if is_broken_pipe(err) {
+        return ExitCode::SUCCESS;
+    }
+    let _ = std::io::stderr().write_all(render(err).as_bytes());
+    classify(err).0.into()
+}
+
+impl fmt::Display for Exit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", *self as u8)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn classify_finds_user_error_below_context() {
+        let err = Err::<(), _>(UserError::new(Exit::Java, "no java").hint("install one"))
+            .context("while choosing java")
+            .unwrap_err();
+        assert_eq!(classify(&err), (Exit::Java, Some("install one")));
+        let text = render(&err);
+        assert_eq!(
+            text,
+            "error: while choosing java\n  caused by: no java\nhint: install one\n"
+        );
+    }
+
+    #[test]
+    fn plain_errors_are_failures_and_broken_pipe_is_detected() {
+        let err = anyhow::Error::from(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert!(is_broken_pipe(&err));
+        assert_eq!(classify(&err).0, Exit::Failure);
+        assert!(!is_broken_pipe(&anyhow::anyhow!("other")));
+    }
+}

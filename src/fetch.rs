@@ -1,0 +1,1 @@
+//! Downloads of locked artifacts: parallel, verified, retried, cached (issue: download-jars).

@@ -1,0 +1,8 @@
+//! The one integration-test binary: runs the real `kclrs` executable in a temporary sandbox per
+//! test (its own HOME, cache and working directory) and checks exit code, stdout and stderr.
+//! Each area of the CLI has its own module; `support` holds the shared sandbox.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+mod support;
+
+mod basics;

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Brings the real Maven artifacts the tests need onto this machine, through `mvn` only, into a
+# dedicated local repository (default ~/.cache/kclrs-test/m2, override KCLRS_TEST_M2). For each
+# root listed in tests/maven/roots.txt it writes a one-dependency pom and runs the pinned
+# maven-dependency-plugin's `list` goal, which downloads the runtime closure (POMs and jars) and
+# records Maven's own answer in <m2>/../reference/<name>.txt for the resolution tests.
+# Idempotent: a root whose reference list exists is skipped.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+m2=${KCLRS_TEST_M2:-$HOME/.cache/kclrs-test/m2}
+ref=$(dirname "$m2")/reference
+plugin=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
+mkdir -p "$m2" "$ref"
+while read -r name coords; do
+  case "$name" in ''|'#'*) continue ;; esac
+  [ -s "$ref/$name.txt" ] && continue
+  IFS=: read -r g a rest <<<"$coords"
+  v=${coords##*:}
+  parts=$(awk -F: '{print NF}' <<<"$coords")
+  type=jar classifier=
+  if [ "$parts" -ge 4 ]; then type=$(cut -d: -f3 <<<"$coords"); fi
+  if [ "$parts" -eq 5 ]; then classifier=$(cut -d: -f4 <<<"$coords"); fi
+  work=$(mktemp -d)
+  cat >"$work/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>kclrs.test</groupId><artifactId>root-$name</artifactId><version>1</version>
+  <packaging>pom</packaging>
+  <dependencies><dependency>
+    <groupId>$g</groupId><artifactId>$a</artifactId><version>$v</version>
+    <type>$type</type>${classifier:+<classifier>$classifier</classifier>}
+  </dependency></dependencies>
+</project>
+POM
+  echo "prepare: resolving $coords with mvn" >&2
+  (cd "$work" && mvn -B -q -Dmaven.repo.local="$m2" "$plugin:list" \
+     -DincludeScope=runtime -DoutputFile="$work/list.txt" -DappendOutput=false >"$work/mvn.log" 2>&1) \
+    || { cat "$work/mvn.log" >&2; exit 1; }
+  mv "$work/list.txt" "$ref/$name.txt"
+  rm -rf "$work"
+done <"$here/maven/roots.txt"
+echo "prepare: Maven artifacts ready in $m2" >&2

@@ -138,6 +138,26 @@ def check_leases(args):
         sys.exit(f"lease table {args.table}: wrong or missing checkpoint for {bad}")
 
 
+def orphans(args):
+    """Exits 1 naming every live process whose environment holds exactly VAR=VALUE (the record
+    processors inherit KCLRS_SAMPLE_OUTPUT, unique to one run, from the daemon)."""
+    import os
+    needle = args.env.encode()
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        if int(pid) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if needle in f.read().split(b"\0"):
+                    with open(f"/proc/{pid}/cmdline", "rb") as c:
+                        found.append(f"{pid}: {c.read().replace(bytes(1), b' ').decode(errors='replace')}")
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+    if found:
+        sys.exit("still running: " + "; ".join(found))
+
+
 def tables(args):
     d = client("dynamodb", args.endpoint, args.region)
     print(json.dumps(d.list_tables()["TableNames"]))
@@ -175,6 +195,9 @@ def main():
     c.add_argument("--put", action="append", required=True)
     c.add_argument("--min-shards", type=int, default=2)
     c.set_defaults(fn=check_leases)
+    c = sub.add_parser("orphans")
+    c.add_argument("--env", required=True, help="VAR=VALUE")
+    c.set_defaults(fn=orphans)
     c = sub.add_parser("tables")
     c.set_defaults(fn=tables)
     args = p.parse_args()

@@ -110,6 +110,11 @@ fn cached_fixture(sb: &Sandbox) -> CachedFixture {
     }
 }
 
+/// Owned argument strings, so fixtures can mix literals and paths in one line.
+fn argv(words: &[&str]) -> Vec<String> {
+    words.iter().map(|w| w.to_string()).collect()
+}
+
 fn s(p: &Path) -> String {
     p.to_str().unwrap().to_string()
 }
@@ -123,22 +128,12 @@ fn json(out: &std::process::Output) -> serde_json::Value {
 fn printed_command_is_the_expected_argv() {
     let sb = Sandbox::new();
     let fx = cached_fixture(&sb);
-    let args = [
-        "print-command".to_string(),
-        "--lockfile".into(),
-        s(&fx.lock),
-        "-p".into(),
-        "../app/app.properties".into(),
-        "-c".into(),
-        "extra/classes".into(),
-        "-l".into(),
-        s(&fx.log),
-        "-j".into(),
-        s(&fx.java),
-        "-J-Xmx64m".into(),
-        "--jvm-arg".into(),
-        "-Dkey=a value".into(),
-    ];
+    let (lock, log, java) = (s(&fx.lock), s(&fx.log), s(&fx.java));
+    #[rustfmt::skip]
+    let args = argv(&[
+        "print-command", "--lockfile", &lock, "-p", "../app/app.properties", "-c", "extra/classes",
+        "-l", &log, "-j", &java, "-J-Xmx64m", "--jvm-arg", "-Dkey=a value",
+    ]);
     let out = sb.run(&args);
     assert_exit(&sb, &out, 0);
     insta::assert_snapshot!(sb.transcript(&out));
@@ -249,16 +244,11 @@ fn every_helper_flag_spelling_works() {
 
     // The three sample spellings agree; with --properties too, the sample wins with a warning.
     let sample = |flag: &str, also_props: bool| {
-        let mut args = vec![
-            "print-command".to_string(),
-            "--format".into(),
-            "json".into(),
-            "--lockfile".into(),
-            s(&fx.lock),
-            "-j".into(),
-            s(&fx.java),
-            flag.into(),
-        ];
+        let (lock, java) = (s(&fx.lock), s(&fx.java));
+        #[rustfmt::skip]
+        let mut args = argv(&[
+            "print-command", "--format", "json", "--lockfile", &lock, "-j", &java, flag,
+        ]);
         if also_props {
             args.extend(["-p".into(), s(&fx.props)]);
         }
@@ -347,15 +337,8 @@ fn missing_jars_warn_in_print_and_fail_run() {
     std::fs::remove_file(&fx.jars[0]).unwrap();
     std::fs::remove_file(&fx.jars[2]).unwrap();
     let args = |sub: &str| {
-        vec![
-            sub.to_string(),
-            "--lockfile".into(),
-            s(&fx.lock),
-            "-p".into(),
-            s(&fx.props),
-            "-j".into(),
-            s(&fx.java),
-        ]
+        let (lock, props, java) = (s(&fx.lock), s(&fx.props), s(&fx.java));
+        argv(&[sub, "--lockfile", &lock, "-p", &props, "-j", &java])
     };
     let printed = sb.run(args("print-command"));
     assert_exit(&sb, &printed, 0);
@@ -384,82 +367,22 @@ fn missing_jars_warn_in_print_and_fail_run() {
 fn bad_input_exit_codes() {
     let sb = Sandbox::new();
     let fx = cached_fixture(&sb);
-    let java = s(&fx.java);
-    let lock = s(&fx.lock);
-    let props = s(&fx.props);
-    let cases: Vec<(&str, Vec<&str>, i32)> = vec![
-        (
-            "no properties",
-            vec!["print-command", "--lockfile", &lock, "-j", &java],
-            2,
-        ),
-        (
-            "no properties (run)",
-            vec!["run", "--lockfile", &lock, "-j", &java],
-            2,
-        ),
-        (
-            "missing log configuration",
-            vec![
-                "run",
-                "--lockfile",
-                &lock,
-                "-j",
-                &java,
-                "-p",
-                &props,
-                "-l",
-                "nope.xml",
-            ],
-            3,
-        ),
-        (
-            "log configuration is a folder",
-            vec![
-                "print-command",
-                "--lockfile",
-                &lock,
-                "-j",
-                &java,
-                "-p",
-                &props,
-                "-l",
-                ".",
-            ],
-            3,
-        ),
-        (
-            "bad lockfile path",
-            vec![
-                "print-command",
-                "--lockfile",
-                "no/such.lock",
-                "-j",
-                &java,
-                "-p",
-                &props,
-            ],
-            3,
-        ),
-        (
-            "missing --jars-dir",
-            vec![
-                "print-classpath",
-                "--lockfile",
-                &lock,
-                "--jars-dir",
-                "no-jars",
-            ],
-            3,
-        ),
-        (
-            "classpath entry with the separator",
-            vec!["print-classpath", "--lockfile", &lock, "-c", "a:b"],
-            3,
-        ),
+    let (java, lock, props) = (s(&fx.java), s(&fx.lock), s(&fx.props));
+    // Each case: name, subcommand, lockfile, more flags (after `-j JAVA`), expected exit code.
+    #[rustfmt::skip]
+    let cases: [(&str, &str, &str, Vec<&str>, i32); 7] = [
+        ("no properties", "print-command", &lock, vec![], 2),
+        ("no properties (run)", "run", &lock, vec![], 2),
+        ("missing log configuration", "run", &lock, vec!["-p", &props, "-l", "nope.xml"], 3),
+        ("log configuration is a folder", "print-command", &lock, vec!["-p", &props, "-l", "."], 3),
+        ("bad lockfile path", "print-command", "no/such.lock", vec!["-p", &props], 3),
+        ("missing --jars-dir", "print-classpath", &lock, vec!["--jars-dir", "no-jars"], 3),
+        ("classpath entry with the separator", "print-classpath", &lock, vec!["-c", "a:b"], 3),
     ];
     let mut transcript = String::new();
-    for (name, args, code) in cases {
+    for (name, sub, lockfile, flags, code) in cases {
+        let mut args = vec![sub, "--lockfile", lockfile, "-j", &java];
+        args.extend(flags);
         let out = sb.run(&args);
         assert_exit(&sb, &out, code);
         transcript.push_str(&format!("### {name}\n{}\n", sb.transcript(&out)));
@@ -500,20 +423,12 @@ fn printed_command_survives_sh_with_spaces_quotes_and_dollars() {
     std::fs::create_dir_all(props.parent().unwrap()).unwrap();
     std::fs::copy(write_properties(&sb, "plain.properties"), &props).unwrap();
     let java = fake_java_home(&weird.join("jdk"));
-    let args = [
-        "print-command".to_string(),
-        "--lockfile".into(),
-        s(&lock),
-        "--jars-dir".into(),
-        s(&jars),
-        "-p".into(),
-        s(&props),
-        "-c".into(),
-        s(&weird.join("classes \\ $(true)")),
-        "-j".into(),
-        s(&java),
-        "-J-Dmsg=it's \"$HOME\"".into(),
-    ];
+    let classes = s(&weird.join("classes \\ $(true)"));
+    #[rustfmt::skip]
+    let args = argv(&[
+        "print-command", "--lockfile", &s(&lock), "--jars-dir", &s(&jars), "-p", &s(&props),
+        "-c", &classes, "-j", &s(&java), "-J-Dmsg=it's \"$HOME\"",
+    ]);
     let line = sb.run(&args);
     assert_exit(&sb, &line, 0);
     let as_json = sb.run(args.iter().chain(&["--format".to_string(), "json".into()]));
@@ -526,7 +441,7 @@ fn printed_command_survives_sh_with_spaces_quotes_and_dollars() {
             "-Dmsg=it's \"$HOME\"".to_string(),
             "-cp".into(),
             [
-                s(&weird.join("classes \\ $(true)")),
+                classes.clone(),
                 s(&jars.join("zeta-1.0.jar")),
                 s(&jars.join("o'ther.jar")),
                 s(props.parent().unwrap()),
@@ -610,20 +525,11 @@ fn jvm_fixture() -> JvmFixture {
     let log = sb.write("app dir/logback.xml", "<configuration/>\n");
     let out = sb.root().join("out");
     std::fs::create_dir_all(&out).unwrap();
-    let args = vec![
-        "run".to_string(),
-        "--lockfile".into(),
-        s(&lock),
-        "--jars-dir".into(),
-        s(&jars),
-        "-p".into(),
-        s(&props),
-        "-l".into(),
-        s(&log),
-        "-j".into(),
-        JDK17.into(),
-        format!("-J-Dfake.out={}", s(&out)),
-    ];
+    #[rustfmt::skip]
+    let args = argv(&[
+        "run", "--lockfile", &s(&lock), "--jars-dir", &s(&jars), "-p", &s(&props), "-l", &s(&log),
+        "-j", JDK17, &format!("-J-Dfake.out={}", s(&out)),
+    ]);
     JvmFixture {
         sb,
         out,

@@ -441,7 +441,7 @@ fn printed_command_survives_sh_with_spaces_quotes_and_dollars() {
             "-Dmsg=it's \"$HOME\"".to_string(),
             "-cp".into(),
             [
-                classes.clone(),
+                classes,
                 s(&jars.join("zeta-1.0.jar")),
                 s(&jars.join("o'ther.jar")),
                 s(props.parent().unwrap()),

@@ -95,7 +95,8 @@ pub struct CommandJson<'a> {
     pub cwd: &'a str,
 }
 
-fn utf8<'a>(what: &str, value: &'a std::ffi::OsStr) -> anyhow::Result<&'a str> {
+/// `value` as text, or an error saying that the `what` cannot be printed.
+pub fn utf8<'a>(what: &str, value: &'a std::ffi::OsStr) -> anyhow::Result<&'a str> {
     value.to_str().ok_or_else(|| {
         UserError::new(
             Exit::Failure,

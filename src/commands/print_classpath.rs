@@ -14,23 +14,19 @@ pub fn run(args: &PrintClasspathArgs, env: &Env) -> anyhow::Result<ExitCode> {
     let prepared = launch::prepare(env, &opts, Purpose::PrintClasspath)?;
     launch::warn_missing(env, &opts, &prepared);
     let entries = &prepared.classpath.entries;
+    let text: Vec<&str> = entries
+        .iter()
+        .map(|e| launch::utf8("classpath entry", e.as_os_str()))
+        .collect::<anyhow::Result<_>>()?;
     match args.format {
         ClasspathFormat::Plain => {
             let joined = launch::classpath::join(entries, env.os)?;
-            let text = joined.to_str().ok_or_else(|| {
-                anyhow::anyhow!("cannot print the classpath: it is not valid UTF-8")
-            })?;
-            crate::ui::print(&format!("{text}\n"))?;
+            crate::ui::print(&format!("{}\n", joined.to_string_lossy()))?;
         }
         ClasspathFormat::Lines => {
-            let mut text = String::new();
-            for entry in entries {
-                text.push_str(&entry.to_string_lossy());
-                text.push('\n');
-            }
-            crate::ui::print(&text)?;
+            crate::ui::print(&text.iter().map(|t| format!("{t}\n")).collect::<String>())?;
         }
-        ClasspathFormat::Json => crate::ui::print_json(entries)?,
+        ClasspathFormat::Json => crate::ui::print_json(&text)?,
     }
     Ok(ExitCode::SUCCESS)
 }

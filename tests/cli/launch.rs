@@ -2,6 +2,9 @@
 //! jar order, shell round trips through `sh -c`, missing-jar warnings, bad input, and a real JVM
 //! started by `run` (a compiled stand-in for the MultiLangDaemon that records how it was started).
 
+// Unix only: it runs `sh`, sends SIGTERM, and relies on exec (Windows behaviour is unit-tested).
+#![cfg(unix)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

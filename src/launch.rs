@@ -12,6 +12,7 @@ pub mod classpath;
 pub mod exec;
 pub mod quote;
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -212,23 +213,21 @@ impl Prepared {
 /// The `kclrs download-jars …` command that fetches the jars these options expect, quoted for
 /// `shell` and repeating `--lockfile`, `--cache-dir` and (as `--dest`) `--jars-dir`.
 pub fn fetch_command(env: &Env, opts: &LaunchOptions, shell: Shell) -> String {
-    let mut words: Vec<String> = vec!["kclrs".into(), "download-jars".into()];
-    let mut flag = |name: &str, path: &Path| {
-        words.push(name.into());
-        words.push(env.absolute(path).to_string_lossy().into_owned());
-    };
-    if let Some(lock) = &opts.lockfile {
-        flag("--lockfile", lock);
+    let mut line = String::from("kclrs download-jars");
+    let flags = [
+        ("--lockfile", &opts.lockfile),
+        ("--cache-dir", &opts.cache_dir_flag),
+        ("--dest", &opts.jars_dir),
+    ];
+    for (flag, value) in flags {
+        if let Some(path) = value {
+            let path = env.absolute(path).to_string_lossy().into_owned();
+            // Paths from the command line cannot hold NUL; should one, show it unquoted.
+            let quoted = quote::word(shell, &path).map_or_else(|_| path.clone(), Cow::into_owned);
+            line.push_str(&format!(" {flag} {quoted}"));
+        }
     }
-    if let Some(dir) = &opts.cache_dir_flag {
-        flag("--cache-dir", dir);
-    }
-    if let Some(dir) = &opts.jars_dir {
-        flag("--dest", dir);
-    }
-    let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
-    // Paths from the command line cannot hold NUL, so quoting cannot fail; fall back to plain.
-    quote::command_line(shell, &words[0], &args).unwrap_or_else(|_| words.join(" "))
+    line
 }
 
 /// Warns on stderr when locked jars are missing, naming the command that fetches them.
@@ -453,6 +452,10 @@ mod tests {
         assert_eq!(
             fetch_command(&env, &opts, Shell::Posix),
             "kclrs download-jars --lockfile '/w/my lock.toml' --cache-dir /c --dest /w/jars"
+        );
+        assert_eq!(
+            fetch_command(&env, &opts, Shell::PowerShell),
+            "kclrs download-jars --lockfile '/w/my lock.toml' --cache-dir '/c' --dest '/w/jars'"
         );
     }
 }

@@ -52,6 +52,17 @@ pub fn command_line(shell: Shell, program: &str, args: &[&str]) -> Result<String
     }
 }
 
+/// One argument quoted for `shell` (not for the program position, see [`powershell_line`]).
+pub fn word(shell: Shell, word: &str) -> Result<Cow<'_, str>, NulError> {
+    match shell {
+        Shell::Posix => {
+            reject_nul(word)?;
+            shlex::try_quote(word).map_err(|_| NulError { word: word.into() })
+        }
+        Shell::PowerShell => powershell_quote(word),
+    }
+}
+
 /// Words joined for POSIX sh; each word that needs it is quoted by `shlex`.
 pub fn posix_line(program: &str, args: &[&str]) -> Result<String, NulError> {
     for word in std::iter::once(&program).chain(args) {

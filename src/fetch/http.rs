@@ -388,7 +388,7 @@ async fn request(
     have: u64,
     bar: &FileBar,
 ) -> anyhow::Result<Attempt> {
-    if have >= a.size {
+    if have > 0 && have >= a.size {
         // A previous attempt already received every byte; the hash decides.
         let (sha, _) =
             cache::hash_file(part).with_context(|| format!("cannot read {}", part.display()))?;

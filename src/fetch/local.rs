@@ -28,6 +28,7 @@ pub(super) fn check_cache(a: &LockedArtifact, cache: &Cache) -> anyhow::Result<C
     if cache::stamp_is_fresh(&path, &a.sha256, a.size) {
         return Ok(Cached::Ready);
     }
+    remove_stale_parts(&path);
     let (sha, len) = match cache::hash_file(&path) {
         Ok(found) => found,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Cached::Absent),
@@ -61,6 +62,25 @@ pub(super) fn take_from_local_repo(
         &src,
         &format!("local repository {}", repo.display()),
     )
+}
+
+/// Removes temp files of `path` left by killed runs. Safe under the artifact's lock: a live
+/// writer of this artifact would hold it.
+fn remove_stale_parts(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let file = file.to_string_lossy();
+        if file.starts_with(&prefix) && file.ends_with(".part") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Verifies `src` against the lock and moves a link or copy of it into the cache.

@@ -6,3 +6,5 @@
 mod support;
 
 mod basics;
+mod download;
+mod server;

@@ -208,6 +208,7 @@ pub fn ensure_jars(
             let mut still = Vec::new();
             for (i, mut why) in missing {
                 let a = &lock.artifacts[i];
+                let _lock = cache.lock_artifact(&a.coord, &a.sha256)?;
                 let found = local::take_from_local_repo(a, cache, &mvn.local_repo)?;
                 match found {
                     Ok(origin) => {

@@ -901,6 +901,9 @@ fn real_kcl_jars_come_from_the_local_repository() {
     let mut arts = Vec::new();
     for line in text.lines().filter(|l| l.contains(":jar:")) {
         let parts: Vec<&str> = line.split_whitespace().next().unwrap().split(':').collect();
+        if parts.len() != 5 {
+            continue; // group:artifact:jar:classifier:version:scope
+        }
         let coords = format!("{}:{}:{}", parts[0], parts[1], parts[3]);
         let coord: Coord = coords.parse().unwrap();
         let bytes = std::fs::read(m2.join(coord.repo_path())).unwrap();

@@ -39,7 +39,7 @@ add() { # add COORDS FILE-IN-REPO
 }
 count=0
 while read -r coords; do
-  IFS=: read -r g a _ v <<<"$coords"
+  IFS=: read -r g a _ v _ <<<"$coords"
   rel=${g//.//}/$a/$v/$a-$v.jar
   mkdir -p "$work/repo/$(dirname "$rel")"
   ln -f "$m2/$rel" "$work/repo/$rel" 2>/dev/null || cp "$m2/$rel" "$work/repo/$rel"
@@ -81,7 +81,7 @@ cfg=$work/curl.cfg
 done
 
 kclrs=("$bin" download-jars -q --no-mvn --no-local-repo --lockfile "$lock" --cache-dir "$work/cache" --repository "$url")
-hyperfine -N --runs "$runs" --export-json "$work/cold.json" \
+hyperfine --runs "$runs" --export-json "$work/cold.json" \
   --prepare "rm -rf $work/cache $work/out && mkdir -p $work/out" \
   -n kclrs-cold "${kclrs[*]}" \
   -n curl-parallel "curl -sS -Z --parallel-max 8 -K $cfg"

@@ -121,10 +121,23 @@ pub fn write_stamp(path: &Path, sha256: &str) -> anyhow::Result<()> {
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     let (size, mtime) = size_and_mtime(&meta)
         .with_context(|| format!("no modification time for {}", path.display()))?;
-    write_atomic(
-        &stamp_path(path),
-        stamp_text(sha256, size, mtime).as_bytes(),
-    )
+    let text = stamp_text(sha256, size, mtime);
+    let stamp = stamp_path(path);
+    if std::fs::read_to_string(&stamp).is_ok_and(|old| old == text) {
+        return Ok(());
+    }
+    // Temp + rename, but no fsync: a stamp lost in a power cut only costs a re-hash, and one
+    // that survives without its file's data is caught by the size check or by `kclrs verify`.
+    let tmp = stamp.with_file_name(format!(
+        ".{}.{}.tmp",
+        stamp.file_name().unwrap_or_default().to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &stamp).with_context(|| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot write {}", stamp.display())
+    })
 }
 
 /// Forgets that `path` was verified, so the next run hashes it again.

@@ -145,6 +145,5 @@ pub(super) fn copy_hashing(src: &Path, dest: &Path) -> std::io::Result<String> {
         hasher.update(&buf[..n]);
         output.write_all(&buf[..n])?;
     }
-    output.sync_data()?;
     Ok(hasher.finish())
 }

@@ -536,6 +536,97 @@ mod tests {
         assert_eq!(retry_after(&h, now), None);
     }
 
+    /// A one-shot loopback server that answers 404 and hands back the request head it read.
+    fn capture_one() -> (u16, std::sync::mpsc::Receiver<String>) {
+        use std::io::{BufRead, BufReader};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut head = String::new();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap() == 0 || line.trim().is_empty() {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+            tx.send(head).unwrap();
+        });
+        (port, rx)
+    }
+
+    #[test]
+    fn remote_proxy_and_credentials_are_applied() {
+        use crate::maven::settings::{Credentials, Proxy};
+        let (port, head) = capture_one();
+        let remote = Remote {
+            id: "corp".into(),
+            url: "http://127.0.0.1:9/maven2/".into(),
+            credentials: Some(Credentials {
+                username: "repo-user".into(),
+                password: "repo-pw".into(),
+            }),
+            proxy: Some(Proxy {
+                url: format!("http://127.0.0.1:{port}"),
+                credentials: Some(Credentials {
+                    username: "proxy-user".into(),
+                    password: "proxy-pw".into(),
+                }),
+                non_proxy_hosts: vec!["*.internal".into()],
+            }),
+            origin: "test".into(),
+        };
+        let a = LockedArtifact {
+            coord: "g:a:1".parse().unwrap(),
+            sha256: "0".repeat(64),
+            size: 1,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let part = dir.path().join("a.part");
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let http = HttpOptions::default();
+        let env = crate::env::Env::fake(crate::env::Os::Linux, None, dir.path().into());
+        let progress = Progress::new(false, 0, &env);
+        let bar = progress.file("a", 1);
+        let url = artifact_url(&remote.url, &a);
+        let got = runtime.block_on(async {
+            let client = client(&remote, &http).unwrap();
+            request(&client, &remote, &url, &a, &part, 0, &bar).await
+        });
+        assert!(matches!(got, Ok(Attempt::NotFound(_))), "{got:?}");
+        let head = head.recv().unwrap();
+        assert!(
+            head.starts_with("GET http://127.0.0.1:9/maven2/g/a/1/a-1.jar HTTP/1.1"),
+            "{head}"
+        );
+        let basic = |user: &str, pw: &str| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pw}"))
+        };
+        let lower = head.to_ascii_lowercase();
+        assert!(
+            lower.contains(
+                &format!(
+                    "proxy-authorization: basic {}",
+                    basic("proxy-user", "proxy-pw")
+                )
+                .to_ascii_lowercase()
+            ),
+            "{head}"
+        );
+        assert!(
+            lower.contains(
+                &format!("\nauthorization: basic {}", basic("repo-user", "repo-pw"))
+                    .to_ascii_lowercase()
+            ),
+            "{head}"
+        );
+    }
+
     #[test]
     fn urls_join_with_or_without_trailing_slash() {
         let a = LockedArtifact {

@@ -958,3 +958,44 @@ fn warm_no_op_needs_no_hashing_but_notices_replaced_files() {
     assert_cached_exactly(&sb, &arts);
     assert_eq!(server.count("util-0.9.jar"), 2);
 }
+
+#[test]
+fn proxy_from_the_environment_is_used_and_no_proxy_bypasses_it() {
+    let sb = Sandbox::new();
+    let arts = sample_arts();
+    let lock = write_lock(&sb, &arts[..2]);
+    let proxy = serve(&sb, &arts);
+    // Nothing listens on the repository's own port: only the proxy can answer.
+    let unreachable = "http://127.0.0.1:9/repo";
+    let out = sb
+        .cmd(["download-jars", "--no-mvn", "--lockfile"])
+        .arg(&lock)
+        .args(["--repository", unreachable])
+        .env("HTTP_PROXY", format!("http://127.0.0.1:{}", proxy.port))
+        .output()
+        .unwrap();
+    assert_exit(&sb, &out, 0);
+    assert_cached_exactly(&sb, &arts[..2]);
+    let seen: Vec<String> = proxy.seen().into_iter().map(|s| s.path).collect();
+    assert!(
+        seen.iter()
+            .all(|p| p.starts_with("http://127.0.0.1:9/repo/")),
+        "{seen:?}"
+    );
+
+    let sb = Sandbox::new();
+    let lock = write_lock(&sb, &arts[..2]);
+    let direct = serve(&sb, &arts);
+    let before = proxy.seen().len();
+    let out = sb
+        .cmd(["download-jars", "--no-mvn", "--lockfile"])
+        .arg(&lock)
+        .args(["--repository", &direct.url()])
+        .env("HTTP_PROXY", format!("http://127.0.0.1:{}", proxy.port))
+        .env("NO_PROXY", "127.0.0.1")
+        .output()
+        .unwrap();
+    assert_exit(&sb, &out, 0);
+    assert_eq!(proxy.seen().len(), before);
+    assert_eq!(direct.seen().len(), 2);
+}

@@ -39,6 +39,7 @@ pub enum Fault {
 /// One request as the server saw it.
 #[derive(Clone, Debug)]
 pub struct Seen {
+    /// The request target: a path, or a whole URL when the server was used as a proxy.
     pub path: String,
     pub range: Option<String>,
     pub authorization: Option<String>,
@@ -175,7 +176,12 @@ fn handle(mut conn: Box<dyn Conn>, root: &Path, state: &State) -> std::io::Resul
     let mut reader = BufReader::new(&mut conn);
     let mut line = String::new();
     reader.read_line(&mut line)?;
-    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let target = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    // As a proxy the server gets absolute-form targets (`GET http://host:port/path`).
+    let path = match target.strip_prefix("http://") {
+        Some(rest) => rest.find('/').map_or("/", |i| &rest[i..]).to_string(),
+        None => target.clone(),
+    };
     let (mut range, mut authorization) = (None, None);
     loop {
         let mut header = String::new();
@@ -193,7 +199,7 @@ fn handle(mut conn: Box<dyn Conn>, root: &Path, state: &State) -> std::io::Resul
     }
     drop(reader);
     state.seen.lock().unwrap().push(Seen {
-        path: path.clone(),
+        path: target,
         range: range.clone(),
         authorization,
     });

@@ -166,6 +166,14 @@ impl Hasher {
 
 /// Hashes a whole file; returns its lower-case hex sha256 and size.
 pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+    hash_file_into(path, |_| Ok(()))
+}
+
+/// Hashes a whole file, handing each chunk read to `sink` too (to copy while hashing).
+pub fn hash_file_into(
+    path: &Path,
+    mut sink: impl FnMut(&[u8]) -> std::io::Result<()>,
+) -> std::io::Result<(String, u64)> {
     let mut file = File::open(path)?;
     let mut hasher = Hasher::default();
     let mut buf = vec![0u8; 256 * 1024];
@@ -175,6 +183,7 @@ pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
             break;
         }
         hasher.update(&buf[..n]);
+        sink(&buf[..n])?;
     }
     let len = hasher.len;
     Ok((hasher.finish(), len))

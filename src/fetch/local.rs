@@ -4,12 +4,12 @@
 //! always hashed at their temp name before the rename, so the bytes checked are the bytes kept.
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
 
-use crate::cache::{self, Cache, Hasher};
+use crate::cache::{self, Cache};
 use crate::lockfile::LockedArtifact;
 
 /// What the cache holds for one artifact, seen under its lock.
@@ -133,17 +133,6 @@ pub(super) fn take_file(
 
 /// Copies `src` to a new file `dest` and returns the sha256 of the bytes written.
 pub(super) fn copy_hashing(src: &Path, dest: &Path) -> std::io::Result<String> {
-    let mut input = File::open(src)?;
     let mut output = File::create(dest)?;
-    let mut hasher = Hasher::default();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = input.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        output.write_all(&buf[..n])?;
-    }
-    Ok(hasher.finish())
+    cache::hash_file_into(src, |chunk| output.write_all(chunk)).map(|(sha, _)| sha)
 }

@@ -107,14 +107,17 @@ fn assert_not_trusted(sb: &Sandbox, a: &Art) {
 }
 
 fn download(sb: &Sandbox, lock: &Path, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "download-jars".to_string(),
-        "--lockfile".into(),
-        lock.display().to_string(),
-        "--no-mvn".into(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    sb.run(args)
+    download_env(sb, lock, extra, &[])
+}
+
+/// `download-jars` with extra environment variables (timeouts, retries, proxies, certificates).
+fn download_env(sb: &Sandbox, lock: &Path, extra: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut cmd = sb.cmd(["download-jars", "--no-mvn", "--lockfile"]);
+    cmd.arg(lock).args(extra);
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
 }
 
 fn serve(sb: &Sandbox, arts: &[Art]) -> Server {
@@ -279,13 +282,12 @@ fn persistent_server_errors_fail_naming_artifact_and_cause() {
     let lock = write_lock(&sb, &arts);
     let server = serve(&sb, &arts);
     server.fault("util-0.9.jar", Fault::Status(500), usize::MAX);
-    let out = sb
-        .cmd(["download-jars", "--no-mvn", "--lockfile"])
-        .arg(&lock)
-        .args(["--repository", &server.url()])
-        .env("KCLRS_RETRIES", "2")
-        .output()
-        .unwrap();
+    let out = download_env(
+        &sb,
+        &lock,
+        &["--repository", &server.url()],
+        &[("KCLRS_RETRIES", "2")],
+    );
     assert_exit(&sb, &out, 5);
     let err = stderr(&out);
     assert!(err.contains("org.other:util:0.9"), "{err}");
@@ -390,13 +392,12 @@ fn stalled_body_times_out_and_is_retried() {
     let lock = write_lock(&sb, &arts);
     let server = serve(&sb, &arts);
     server.fault("util-0.9.jar", Fault::Slow(Duration::from_secs(4)), 1);
-    let out = sb
-        .cmd(["download-jars", "--no-mvn", "--lockfile"])
-        .arg(&lock)
-        .args(["--repository", &server.url()])
-        .env("KCLRS_READ_TIMEOUT", "1")
-        .output()
-        .unwrap();
+    let out = download_env(
+        &sb,
+        &lock,
+        &["--repository", &server.url()],
+        &[("KCLRS_READ_TIMEOUT", "1")],
+    );
     assert_exit(&sb, &out, 0);
     assert_cached_exactly(&sb, &arts);
     assert_eq!(server.count("util-0.9.jar"), 2);
@@ -409,14 +410,12 @@ fn stalled_body_times_out_and_is_retried() {
         Fault::Slow(Duration::from_secs(4)),
         usize::MAX,
     );
-    let out = sb
-        .cmd(["download-jars", "--no-mvn", "--lockfile"])
-        .arg(&lock)
-        .args(["--repository", &server.url()])
-        .env("KCLRS_READ_TIMEOUT", "0.5")
-        .env("KCLRS_RETRIES", "1")
-        .output()
-        .unwrap();
+    let out = download_env(
+        &sb,
+        &lock,
+        &["--repository", &server.url()],
+        &[("KCLRS_READ_TIMEOUT", "0.5"), ("KCLRS_RETRIES", "1")],
+    );
     assert_exit(&sb, &out, 5);
     let err = stderr(&out);
     assert!(
@@ -508,13 +507,14 @@ fn redirects_are_followed_but_never_from_https_to_http() {
         Fault::Redirect(format!("{}/{path}", http_target.url())),
         1,
     );
+    let cert_var = cert_file.to_str().unwrap();
     let run = |sb: &Sandbox| {
-        sb.cmd(["download-jars", "--no-mvn", "--lockfile"])
-            .arg(&lock)
-            .args(["--repository", &tls.url()])
-            .env("SSL_CERT_FILE", &cert_file)
-            .output()
-            .unwrap()
+        download_env(
+            sb,
+            &lock,
+            &["--repository", &tls.url()],
+            &[("SSL_CERT_FILE", cert_var)],
+        )
     };
     let out = run(&sb);
     assert_exit(&sb, &out, 5);
@@ -742,17 +742,12 @@ fn dest_names_like_copy_dependencies_and_prunes_stale_jars() {
     let dest = sb.root().join("lib");
     sb.write("lib/stale-1.0.jar", "old");
     sb.write("lib/README.txt", "keep me");
-    let out = download(
-        &sb,
-        &lock,
-        &[
-            "--repository",
-            &server.url(),
-            "--dest",
-            dest.to_str().unwrap(),
-            "--json",
-        ],
-    );
+    let url = server.url();
+    let with_dest = |flag: &str| {
+        let dir = dest.to_str().unwrap();
+        download(&sb, &lock, &["--repository", &url, "--dest", dir, flag])
+    };
+    let out = with_dest("--json");
     assert_exit(&sb, &out, 0);
     let mut names: Vec<String> = std::fs::read_dir(&dest)
         .unwrap()
@@ -790,17 +785,7 @@ fn dest_names_like_copy_dependencies_and_prunes_stale_jars() {
     );
 
     sb.write("lib/stale-2.0.jar", "old");
-    let out = download(
-        &sb,
-        &lock,
-        &[
-            "--repository",
-            &server.url(),
-            "--dest",
-            dest.to_str().unwrap(),
-            "--no-prune",
-        ],
-    );
+    let out = with_dest("--no-prune");
     assert_exit(&sb, &out, 0);
     assert!(dest.join("stale-2.0.jar").exists());
 }
@@ -967,13 +952,12 @@ fn proxy_from_the_environment_is_used_and_no_proxy_bypasses_it() {
     let proxy = serve(&sb, &arts);
     // Nothing listens on the repository's own port: only the proxy can answer.
     let unreachable = "http://127.0.0.1:9/repo";
-    let out = sb
-        .cmd(["download-jars", "--no-mvn", "--lockfile"])
-        .arg(&lock)
-        .args(["--repository", unreachable])
-        .env("HTTP_PROXY", format!("http://127.0.0.1:{}", proxy.port))
-        .output()
-        .unwrap();
+    let out = download_env(
+        &sb,
+        &lock,
+        &["--repository", unreachable],
+        &[("HTTP_PROXY", &format!("http://127.0.0.1:{}", proxy.port))],
+    );
     assert_exit(&sb, &out, 0);
     assert_cached_exactly(&sb, &arts[..2]);
     let seen: Vec<String> = proxy.seen().into_iter().map(|s| s.path).collect();
@@ -987,14 +971,15 @@ fn proxy_from_the_environment_is_used_and_no_proxy_bypasses_it() {
     let lock = write_lock(&sb, &arts[..2]);
     let direct = serve(&sb, &arts);
     let before = proxy.seen().len();
-    let out = sb
-        .cmd(["download-jars", "--no-mvn", "--lockfile"])
-        .arg(&lock)
-        .args(["--repository", &direct.url()])
-        .env("HTTP_PROXY", format!("http://127.0.0.1:{}", proxy.port))
-        .env("NO_PROXY", "127.0.0.1")
-        .output()
-        .unwrap();
+    let out = download_env(
+        &sb,
+        &lock,
+        &["--repository", &direct.url()],
+        &[
+            ("HTTP_PROXY", &format!("http://127.0.0.1:{}", proxy.port)),
+            ("NO_PROXY", "127.0.0.1"),
+        ],
+    );
     assert_exit(&sb, &out, 0);
     assert_eq!(proxy.seen().len(), before);
     assert_eq!(direct.seen().len(), 2);

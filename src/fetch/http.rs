@@ -225,7 +225,8 @@ async fn from_remote(
 ) -> anyhow::Result<Result<String, String>> {
     let remote = &endpoint.remote;
     let url = artifact_url(&remote.url, a);
-    let shown = format!("repository {} ({})", remote.id, redact_url(&url));
+    let origin = format!("{} ({})", remote.id, redact_url(&url));
+    let shown = format!("repository {origin}");
     let Some(client) = &endpoint.client else {
         let file = reqwest::Url::parse(&url)
             .ok()
@@ -238,9 +239,7 @@ async fn from_remote(
         if taken.is_ok() {
             job.progress.add(a.size);
         }
-        return Ok(taken
-            .map(|_| shown.clone())
-            .map_err(|e| format!("{shown}: {e}")));
+        return Ok(taken.map(|_| origin).map_err(|e| format!("{shown}: {e}")));
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -253,7 +252,7 @@ async fn from_remote(
             std::fs::rename(&part, path)
                 .with_context(|| format!("cannot move {} into place", path.display()))?;
             cache::write_stamp(path, &sha)?;
-            return Ok(Ok(format!("{} ({})", remote.id, redact_url(&url))));
+            return Ok(Ok(origin));
         }
         Ok(Attempt::Done(sha)) => {
             let answer = format!(
@@ -261,12 +260,11 @@ async fn from_remote(
                 a.sha256
             );
             // Loud even when a later repository has the right bytes: someone serves wrong ones.
-            let next = if index + 1 < job.endpoints.len() {
-                "; trying the next repository"
-            } else {
-                ""
-            };
-            job.progress.warn(&format!("{}: {answer}{next}", a.coord));
+            // (Without a next repository the final error reports it.)
+            if index + 1 < job.endpoints.len() {
+                let msg = format!("{}: {answer}; trying the next repository", a.coord);
+                job.progress.warn(&msg);
+            }
             answer
         }
         Ok(Attempt::NotFound(status)) => format!("{shown}: not found ({status})"),

@@ -180,6 +180,19 @@ pub fn ensure_jars(
     options: &FetchOptions,
     env: &Env,
 ) -> anyhow::Result<Report> {
+    ensure_jars_with(lock, cache, options, env, crate::maven::mvn::fetch_missing)
+}
+
+/// The signature of [`crate::maven::mvn::fetch_missing`], replaceable in tests.
+type MvnFetch = fn(&Env, &[Coord], Option<&Path>, &Path) -> anyhow::Result<()>;
+
+fn ensure_jars_with(
+    lock: &Lockfile,
+    cache: &Cache,
+    options: &FetchOptions,
+    env: &Env,
+    mvn_fetch: MvnFetch,
+) -> anyhow::Result<Report> {
     let mut slots: Vec<Option<Fetched>> = lock
         .artifacts
         .iter()
@@ -214,12 +227,7 @@ pub fn ensure_jars(
                 .iter()
                 .map(|(i, _)| lock.artifacts[*i].coord.clone())
                 .collect();
-            let asked = crate::maven::mvn::fetch_missing(
-                env,
-                &coords,
-                mvn.settings_file.as_deref(),
-                &mvn.local_repo,
-            );
+            let asked = mvn_fetch(env, &coords, mvn.settings_file.as_deref(), &mvn.local_repo);
             let failure = asked.err().map(|e| format!("mvn: {}", one_line(&e)));
             let mut still = Vec::new();
             for (i, mut why) in missing {
@@ -339,6 +347,86 @@ fn temp_path(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lockfile::Origin;
+    use sha2::Digest;
+    use std::sync::Mutex;
+
+    /// Calls of the fake `mvn`: the coordinates it was asked for.
+    static MVN_CALLS: Mutex<Vec<Vec<String>>> = Mutex::new(Vec::new());
+
+    /// A fake `mvn` that "downloads" into the local repository: right bytes for `a:good`,
+    /// wrong bytes for `a:bad`, nothing for anything else.
+    fn fake_mvn(_: &Env, coords: &[Coord], _: Option<&Path>, repo: &Path) -> anyhow::Result<()> {
+        MVN_CALLS
+            .lock()
+            .unwrap()
+            .push(coords.iter().map(ToString::to_string).collect());
+        for c in coords {
+            let bytes: &[u8] = match c.artifact.as_str() {
+                "good" => b"good bytes",
+                "bad" => b"evil bytes",
+                _ => continue,
+            };
+            let path = repo.join(c.repo_path());
+            std::fs::create_dir_all(path.parent().unwrap())?;
+            std::fs::write(path, bytes)?;
+        }
+        Ok(())
+    }
+
+    fn locked(coords: &str, bytes: &[u8]) -> LockedArtifact {
+        LockedArtifact {
+            coord: coords.parse().unwrap(),
+            sha256: hex::encode(sha2::Sha256::digest(bytes)),
+            size: bytes.len() as u64,
+        }
+    }
+
+    #[test]
+    fn mvn_is_asked_once_for_exactly_the_missing_artifacts_and_verified() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path().join("cache"));
+        let repo = dir.path().join("m2");
+        let cached = locked("a:cached:1", b"cached bytes");
+        let cached_path = cache.artifact_path(&cached.coord);
+        crate::cache::write_atomic(&cached_path, b"cached bytes").unwrap();
+        let lock = Lockfile {
+            roots: Vec::new(),
+            min_java: None,
+            input_hash: None,
+            excludes: Vec::new(),
+            artifacts: vec![
+                cached,
+                locked("a:good:1", b"good bytes"),
+                locked("a:bad:1", b"good bytes"),
+            ],
+            origin: Origin::Embedded,
+        };
+        let options = FetchOptions {
+            local_repo: Some(repo.clone()),
+            mvn: Some(MvnFallback {
+                settings_file: None,
+                local_repo: repo,
+            }),
+            offline: false,
+            ..FetchOptions::cache_only()
+        };
+        let env = Env::fake(crate::env::Os::Linux, None, dir.path().into());
+        let err = ensure_jars_with(&lock, &cache, &options, &env, fake_mvn).unwrap_err();
+        assert_eq!(*MVN_CALLS.lock().unwrap(), [["a:good:1", "a:bad:1"]]);
+        let text = crate::error::render(&err);
+        assert!(text.contains("could not obtain 1 of the 3"), "{text}");
+        assert!(
+            text.contains("a:bad:1") && text.contains("not used"),
+            "{text}"
+        );
+        assert_eq!(crate::error::classify(&err).0, Exit::Fetch);
+        assert!(!cache.artifact_path(&lock.artifacts[2].coord).exists());
+        assert_eq!(
+            std::fs::read(cache.artifact_path(&lock.artifacts[1].coord)).unwrap(),
+            b"good bytes"
+        );
+    }
 
     #[test]
     fn redacts_credentials_in_urls() {

@@ -389,7 +389,7 @@ mod tests {
         let repo = dir.path().join("m2");
         let cached = locked("a:cached:1", b"cached bytes");
         let cached_path = cache.artifact_path(&cached.coord);
-        crate::cache::write_atomic(&cached_path, b"cached bytes").unwrap();
+        cache::write_atomic(&cached_path, b"cached bytes").unwrap();
         let lock = Lockfile {
             roots: Vec::new(),
             min_java: None,

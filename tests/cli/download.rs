@@ -982,3 +982,33 @@ fn proxy_from_the_environment_is_used_and_no_proxy_bypasses_it() {
     assert_eq!(proxy.seen().len(), before);
     assert_eq!(direct.seen().len(), 2);
 }
+
+#[test]
+fn jobs_bounds_parallel_downloads() {
+    let arts: Vec<Art> = (0..8)
+        .map(|i| art(&format!("org.par:p{i}:1"), 100_000, 40 + i))
+        .collect();
+    for (jobs, expect_max) in [("2", 2), ("8", 8)] {
+        let sb = Sandbox::new();
+        let lock = write_lock(&sb, &arts);
+        let server = serve(&sb, &arts);
+        // Slow bodies keep every request open long enough to overlap with the others.
+        server.fault(
+            "org/par",
+            Fault::Trickle(Duration::from_millis(60)),
+            usize::MAX,
+        );
+        let out = download(&sb, &lock, &["--repository", &server.url(), "--jobs", jobs]);
+        assert_exit(&sb, &out, 0);
+        assert_cached_exactly(&sb, &arts);
+        if expect_max == 2 {
+            assert_eq!(server.max_in_flight(), 2, "--jobs 2");
+        } else {
+            assert!(
+                server.max_in_flight() > 2,
+                "--jobs 8: {}",
+                server.max_in_flight()
+            );
+        }
+    }
+}

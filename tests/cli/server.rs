@@ -7,7 +7,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -57,6 +57,8 @@ struct State {
     rules: Mutex<Vec<Rule>>,
     seen: Mutex<Vec<Seen>>,
     ignore_range: AtomicBool,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
 }
 
 /// A self-signed certificate for 127.0.0.1 and localhost.
@@ -132,7 +134,10 @@ impl Server {
                         }
                         None => Box::new(stream),
                     };
-                    let _ = handle(conn, &root, &state);
+                    let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                    state.max_in_flight.fetch_max(now, Ordering::SeqCst);
+                    let mut flight = Flight(Some(&state.in_flight));
+                    let _ = handle(conn, &root, &state, &mut flight);
                 });
             }
         });
@@ -162,6 +167,11 @@ impl Server {
         self.state.ignore_range.store(true, Ordering::SeqCst);
     }
 
+    /// The most requests this server was handling at the same moment.
+    pub fn max_in_flight(&self) -> usize {
+        self.state.max_in_flight.load(Ordering::SeqCst)
+    }
+
     pub fn seen(&self) -> Vec<Seen> {
         self.state.seen.lock().unwrap().clone()
     }
@@ -172,7 +182,31 @@ impl Server {
     }
 }
 
-fn handle(mut conn: Box<dyn Conn>, root: &Path, state: &State) -> std::io::Result<()> {
+/// Counts a request as in flight until dropped or [`Flight::land`]ed.
+struct Flight<'a>(Option<&'a AtomicUsize>);
+
+impl Flight<'_> {
+    /// Ends the request's flight before its last bytes go out, so a client that starts its next
+    /// request on receiving them is never counted twice.
+    fn land(&mut self) {
+        if let Some(counter) = self.0.take() {
+            counter.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        self.land();
+    }
+}
+
+fn handle(
+    mut conn: Box<dyn Conn>,
+    root: &Path,
+    state: &State,
+    flight: &mut Flight<'_>,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(&mut conn);
     let mut line = String::new();
     reader.read_line(&mut line)?;
@@ -260,10 +294,15 @@ fn handle(mut conn: Box<dyn Conn>, root: &Path, state: &State) -> std::io::Resul
         }
         (Some(Fault::Trickle(pause)), Some(body)) => {
             head(&mut conn, 200, &[], Some(body.len()))?;
-            for piece in body.chunks(16 * 1024) {
+            let pieces: Vec<&[u8]> = body.chunks(16 * 1024).collect();
+            for (i, piece) in pieces.iter().enumerate() {
+                if i + 1 == pieces.len() {
+                    flight.land();
+                } else if i > 0 {
+                    std::thread::sleep(pause);
+                }
                 conn.write_all(piece)?;
                 conn.flush()?;
-                std::thread::sleep(pause);
             }
             Ok(())
         }

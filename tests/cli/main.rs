@@ -7,3 +7,5 @@ mod support;
 
 mod basics;
 mod launch;
+mod download;
+mod server;

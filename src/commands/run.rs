@@ -1,12 +1,12 @@
-//! `kclrs run`: checks the properties, chooses Java, makes sure the locked jars are there and
-//! hands the process over to the MultiLangDaemon (exec on Unix), so kclrs's exit code is Java's.
+//! `kclrs run`: checks the properties, chooses Java, fetches and verifies the locked jars
+//! (the same code as `download-jars`) and hands the process over to the MultiLangDaemon (exec on
+//! Unix), so kclrs's exit code is Java's.
 //! `--dry-run` prints the command instead.
 
 use std::process::ExitCode;
 
 use crate::cli::RunArgs;
 use crate::env::Env;
-use crate::error::{Exit, UserError};
 use crate::launch::{self, JarSource, Purpose, Shell};
 
 pub fn run(args: &RunArgs, env: &Env) -> anyhow::Result<ExitCode> {
@@ -24,17 +24,15 @@ pub fn run(args: &RunArgs, env: &Env) -> anyhow::Result<ExitCode> {
         ))?;
         return Ok(ExitCode::SUCCESS);
     }
-    match (&prepared.jars, prepared.missing_summary()) {
-        // TODO(lead): fetch the missing jars through `fetch` here once download-jars exists.
-        (JarSource::Cache(_), Some(summary)) => {
-            let fetch = launch::fetch_command(env, &opts, Shell::for_os(env.os));
-            return Err(UserError::new(Exit::Fetch, summary)
-                .hint(format!("run `{fetch}` first"))
-                .into());
+    match &prepared.jars {
+        // The same code as `download-jars`: its warm path only compares verified stamps, so
+        // calling it on every start costs milliseconds and still catches a replaced jar.
+        JarSource::Cache(cache) => {
+            let options = super::download_jars::fetch_options(&args.source, args.quiet, env)?;
+            crate::fetch::ensure_jars(&prepared.lock, cache, &options, env)?;
         }
         // A --jars-dir is the user's own set: kclrs orders it but does not insist on the lock.
-        (JarSource::Dir(_), Some(_)) => launch::warn_missing(env, &opts, &prepared),
-        (_, None) => {}
+        JarSource::Dir(_) => launch::warn_missing(env, &opts, &prepared),
     }
     launch::exec(command)
 }

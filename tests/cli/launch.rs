@@ -334,7 +334,7 @@ fn jars_dir_puts_locked_jars_in_lock_order_then_the_rest_by_name() {
 }
 
 #[test]
-fn missing_jars_warn_in_print_and_fail_run() {
+fn missing_jars_warn_in_print_and_run_fetches_them() {
     let sb = Sandbox::new();
     let fx = cached_fixture(&sb);
     std::fs::remove_file(&fx.jars[0]).unwrap();
@@ -352,7 +352,10 @@ fn missing_jars_warn_in_print_and_fail_run() {
     let classpath = sb.run(args("print-classpath"));
     assert_exit(&sb, &classpath, 0);
     assert_eq!(stderr(&classpath), stderr(&printed));
-    let run = sb.run(args("run"));
+    // No remote and no mvn fallback: run must fetch first and fail naming the missing jars.
+    let mut run = args("run");
+    run.push("--no-mvn".into());
+    let run = sb.run(run);
     assert_exit(&sb, &run, 5);
     let mut dry = args("run");
     dry.push("--dry-run".into());
@@ -636,4 +639,41 @@ fn dry_run_prints_the_command_and_starts_nothing() {
     );
     assert!(line.contains(MAIN), "{line}");
     assert!(!fx.out.join("record.txt").exists());
+}
+
+#[test]
+fn run_downloads_missing_locked_jars_then_execs_the_jvm() {
+    let sb = Sandbox::new();
+    let coord: Coord = LOCKED[0].parse().unwrap();
+    // A file:// repository holding the (fake) daemon jar; the kclrs cache starts empty.
+    let repo = sb.root().join("repo");
+    let served = repo.join(coord.repo_path());
+    std::fs::create_dir_all(served.parent().unwrap()).unwrap();
+    std::fs::copy(fake_daemon_jar(), &served).unwrap();
+    let lock = sb.write("jars.lock", lock_for(&[(LOCKED[0], served)]));
+    let props = write_properties(&sb, "app/app.properties");
+    let out_dir = sb.root().join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    #[rustfmt::skip]
+    let args = argv(&[
+        "run", "--lockfile", &s(&lock), "-p", &s(&props), "-j", JDK17, "--no-mvn", "--quiet",
+        "--repository", &format!("file://{}", s(&repo)),
+        &format!("-J-Dfake.out={}", s(&out_dir)), "-J-Dfake.exit=3",
+    ]);
+    let out = sb.run(&args);
+    assert_exit(&sb, &out, 3);
+    let cached = Cache::new(sb.cache()).artifact_path(&coord);
+    assert_eq!(
+        std::fs::read(&cached).unwrap(),
+        std::fs::read(fake_daemon_jar()).unwrap()
+    );
+    let rec = record(&out_dir);
+    assert!(
+        rec.contains(&format!(
+            "classpath={}:{}",
+            s(&cached),
+            s(props.parent().unwrap())
+        )),
+        "{rec:?}"
+    );
 }

@@ -6,6 +6,6 @@
 mod support;
 
 mod basics;
-mod launch;
 mod download;
+mod launch;
 mod server;

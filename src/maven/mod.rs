@@ -3,6 +3,7 @@
 //! and the user's `settings.xml` (local repository, mirrors, servers, proxies).
 
 pub mod coord;
+pub mod locking;
 pub mod metadata;
 pub mod model;
 pub mod mvn;

@@ -338,16 +338,18 @@ impl<'a> Resolver<'a> {
                     .unwrap_or_default();
                 match range.highest(listed.iter().map(String::as_str)) {
                     Some(v) => c.dep.version = Some(v),
-                    None => return Err(UserError::new(
-                        Exit::Fetch,
-                        format!(
+                    None => {
+                        return Err(UserError::new(
+                            Exit::Fetch,
+                            format!(
                             "no version of {}:{} in the repository metadata matches {spec}\n    {}",
                             c.dep.group,
                             c.dep.artifact,
                             chain(&nodes, c.parent)
                         ),
-                    )
-                    .into()),
+                        )
+                        .into())
+                    }
                 }
             }
             // Effective POMs of this level, following relocations.

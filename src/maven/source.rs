@@ -123,6 +123,37 @@ impl RepoSource for LocalRepo {
     }
 }
 
+/// Several sources tried in order: a file comes from the first source that has it, while
+/// metadata documents are gathered from all of them (Maven merges version lists too).
+#[derive(Default)]
+pub struct Chain {
+    pub sources: Vec<Box<dyn RepoSource>>,
+}
+
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Chain({} sources)", self.sources.len())
+    }
+}
+
+impl RepoSource for Chain {
+    fn fetch_many(&self, files: &[RepoFile]) -> anyhow::Result<Vec<FetchedFile>> {
+        let mut out: Vec<FetchedFile> = Vec::new();
+        let mut wanted: Vec<RepoFile> = files.to_vec();
+        for source in &self.sources {
+            if wanted.is_empty() {
+                break;
+            }
+            let got = source.fetch_many(&wanted)?;
+            wanted.retain(|w| {
+                matches!(w, RepoFile::Metadata { .. }) || !got.iter().any(|g| &g.file == w)
+            });
+            out.extend(got);
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -123,6 +123,13 @@ fn normalize(list: &mut Vec<Item>) {
     }
 }
 
+/// Appends to the innermost open list (the stack always holds the outer list).
+fn push(stack: &mut [Vec<Item>], item: Item) {
+    if let Some(list) = stack.last_mut() {
+        list.push(item);
+    }
+}
+
 /// A parsed Maven version; compares like `org.apache.maven.artifact.versioning.ComparableVersion`.
 #[derive(Clone, Debug)]
 pub struct Version {
@@ -153,7 +160,7 @@ impl Version {
                 } else {
                     parse_item(is_digit, &piece(), false)
                 };
-                stack.last_mut().map(|l| l.push(item));
+                push(&mut stack, item);
                 start = i + 1;
             } else if c == '-' {
                 let item = if i == start {
@@ -161,13 +168,13 @@ impl Version {
                 } else {
                     parse_item(is_digit, &piece(), false)
                 };
-                stack.last_mut().map(|l| l.push(item));
+                push(&mut stack, item);
                 start = i + 1;
                 stack.push(Vec::new());
             } else if c.is_ascii_digit() {
                 if !is_digit && i > start {
                     let item = Item::string(&piece(), true);
-                    stack.last_mut().map(|l| l.push(item));
+                    push(&mut stack, item);
                     start = i;
                     stack.push(Vec::new());
                 }
@@ -175,7 +182,7 @@ impl Version {
             } else {
                 if is_digit && i > start {
                     let item = Item::int(&piece());
-                    stack.last_mut().map(|l| l.push(item));
+                    push(&mut stack, item);
                     start = i;
                     stack.push(Vec::new());
                 }
@@ -185,13 +192,13 @@ impl Version {
         if chars.len() > start {
             let rest: String = chars[start..].iter().collect();
             let item = parse_item(is_digit, &rest, false);
-            stack.last_mut().map(|l| l.push(item));
+            push(&mut stack, item);
         }
         // Close the nested lists from the innermost out, normalising each.
         while stack.len() > 1 {
             let mut inner = stack.pop().unwrap_or_default();
             normalize(&mut inner);
-            stack.last_mut().map(|l| l.push(Item::List(inner)));
+            push(&mut stack, Item::List(inner));
         }
         let mut items = stack.pop().unwrap_or_default();
         normalize(&mut items);

@@ -509,3 +509,481 @@ fn placeholder_model() -> Model {
 pub fn resolve(source: &dyn RepoSource, request: &Request) -> anyhow::Result<Resolution> {
     Resolver::new(source, request.platform.clone()).resolve(request)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::Os;
+    use crate::error::classify;
+    use crate::maven::source::FetchedFile;
+    use std::cell::RefCell;
+
+    /// An in-memory repository keyed by repository path, counting the batches it is asked for.
+    #[derive(Default)]
+    struct Repo {
+        files: HashMap<String, String>,
+        batches: RefCell<usize>,
+    }
+
+    impl RepoSource for Repo {
+        fn fetch_many(&self, files: &[RepoFile]) -> anyhow::Result<Vec<FetchedFile>> {
+            *self.batches.borrow_mut() += 1;
+            Ok(files
+                .iter()
+                .filter_map(|f| {
+                    let path = f.repo_path();
+                    self.files.get(&path).map(|b| FetchedFile {
+                        file: f.clone(),
+                        location: path.clone(),
+                        bytes: b.clone().into_bytes(),
+                    })
+                })
+                .collect())
+        }
+    }
+
+    impl Repo {
+        /// Adds `g:a:v`'s POM with `body` inside `<project>`.
+        fn pom(&mut self, gav: &str, body: &str) -> &mut Repo {
+            let p: Vec<&str> = gav.split(':').collect();
+            let xml = format!(
+                "<project><modelVersion>4.0.0</modelVersion><groupId>{}</groupId><artifactId>{}</artifactId><version>{}</version>{body}</project>",
+                p[0], p[1], p[2]
+            );
+            self.files
+                .insert(pom_coord(p[0], p[1], p[2]).repo_path(), xml);
+            self
+        }
+
+        fn raw(&mut self, path: &str, text: &str) -> &mut Repo {
+            self.files.insert(path.into(), text.into());
+            self
+        }
+
+        fn resolve_with(&self, roots: &[&str], platform: Platform) -> anyhow::Result<Vec<String>> {
+            let request = Request {
+                roots: roots.iter().map(|r| r.parse().unwrap()).collect(),
+                excludes: Vec::new(),
+                platform,
+            };
+            let res = resolve(self, &request)?;
+            Ok(res
+                .artifacts
+                .iter()
+                .map(|a| format!("{} {}", a.coord, a.scope))
+                .collect())
+        }
+
+        fn resolve(&self, roots: &[&str]) -> Vec<String> {
+            match self.resolve_with(roots, Platform::reference()) {
+                Ok(v) => v,
+                Err(e) => panic!("{e:#}"),
+            }
+        }
+    }
+
+    /// `<dependencies>` with one `<dependency>` per `g:a:v[:scope]` entry (v may be empty).
+    fn deps(list: &[&str]) -> String {
+        let mut s = String::from("<dependencies>");
+        for d in list {
+            let p: Vec<&str> = d.split(':').collect();
+            s.push_str(&format!(
+                "<dependency><groupId>{}</groupId><artifactId>{}</artifactId>",
+                p[0], p[1]
+            ));
+            if !p[2].is_empty() {
+                s.push_str(&format!("<version>{}</version>", p[2]));
+            }
+            if let Some(scope) = p.get(3) {
+                s.push_str(&format!("<scope>{scope}</scope>"));
+            }
+            s.push_str("</dependency>");
+        }
+        s.push_str("</dependencies>");
+        s
+    }
+
+    #[test]
+    fn nearest_wins_then_first_declaration() {
+        let mut r = Repo::default();
+        r.pom("g:root:1", &deps(&["g:a:1", "g:b:1", "g:x:1", "g:y:1"]))
+            .pom("g:a:1", &deps(&["g:d:1"]))
+            .pom("g:d:1", &deps(&["g:c:1"]))
+            .pom("g:b:1", &deps(&["g:c:2"]))
+            .pom("g:c:1", "")
+            .pom("g:c:2", "")
+            .pom("g:x:1", &deps(&["g:z:1"]))
+            .pom("g:y:1", &deps(&["g:z:2"]))
+            .pom("g:z:1", "")
+            .pom("g:z:2", "");
+        // c:2 is nearer (depth 3) than c:1 (depth 4); z:1 and z:2 tie and z:1 is declared first.
+        assert_eq!(
+            r.resolve(&["g:root:1"]),
+            [
+                "g:root:1 compile",
+                "g:a:1 compile",
+                "g:d:1 compile",
+                "g:b:1 compile",
+                "g:c:2 compile",
+                "g:x:1 compile",
+                "g:z:1 compile",
+                "g:y:1 compile"
+            ]
+        );
+        // One batch per level at most (plus none for parents here): 4 levels.
+        assert!(*r.batches.borrow() <= 4, "{}", r.batches.borrow());
+    }
+
+    #[test]
+    fn scope_table_optional_and_system() {
+        let mut r = Repo::default();
+        r.pom(
+            "g:root:1",
+            &format!(
+                "{}",
+                deps(&["g:t:1:test", "g:p:1:provided", "g:rt:1:runtime", "g:s:1:system", "g:c:1:compile"])
+            )
+            .replace(
+                "<artifactId>c</artifactId><version>1</version><scope>compile</scope>",
+                "<artifactId>c</artifactId><version>1</version><scope>compile</scope><optional>true</optional>",
+            ),
+        )
+        .pom("g:rt:1", &deps(&["g:rc:1", "g:rr:1:runtime", "g:rt2:1:test"]))
+        .pom("g:rc:1", "")
+        .pom("g:rr:1", "")
+        .pom("g:s:1", "");
+        assert_eq!(
+            r.resolve(&["g:root:1"]),
+            [
+                "g:root:1 compile",
+                "g:rt:1 runtime",
+                "g:rc:1 runtime",
+                "g:rr:1 runtime"
+            ]
+        );
+    }
+
+    #[test]
+    fn exclusions_accumulate_and_accept_wildcards() {
+        let mut r = Repo::default();
+        let excl = |g: &str, a: &str, inner: &str| {
+            inner.replacen(
+                "</dependency>",
+                &format!("<exclusions><exclusion><groupId>{g}</groupId><artifactId>{a}</artifactId></exclusion></exclusions></dependency>"),
+                1,
+            )
+        };
+        r.pom(
+            "g:root:1",
+            &format!(
+                "<dependencies>{}{}</dependencies>",
+                excl(
+                    "h",
+                    "b",
+                    &deps(&["g:a:1"])
+                        .replace("<dependencies>", "")
+                        .replace("</dependencies>", "")
+                ),
+                excl(
+                    "*",
+                    "*",
+                    &deps(&["g:w:1"])
+                        .replace("<dependencies>", "")
+                        .replace("</dependencies>", "")
+                )
+            ),
+        )
+        .pom("g:a:1", &deps(&["h:b:1", "g:c:1"]))
+        .pom("g:c:1", &deps(&["h:b:1", "h:k:1"]))
+        .pom("h:k:1", "")
+        .pom("g:w:1", &deps(&["h:k:2"]));
+        assert_eq!(
+            r.resolve(&["g:root:1"]),
+            [
+                "g:root:1 compile",
+                "g:a:1 compile",
+                "g:c:1 compile",
+                "h:k:1 compile",
+                "g:w:1 compile"
+            ]
+        );
+        // --exclude is an exclusion on every root.
+        let request = Request {
+            roots: vec!["g:root:1".parse().unwrap()],
+            excludes: vec![("g".into(), "c".into())],
+            platform: Platform::reference(),
+        };
+        let res = resolve(&r, &request).unwrap();
+        assert!(res
+            .artifacts
+            .iter()
+            .all(|a| a.coord.artifact != "c" && a.coord.artifact != "k"));
+    }
+
+    #[test]
+    fn parents_properties_management_and_bom_imports() {
+        let mut r = Repo::default();
+        r.pom(
+            "g:parent:1",
+            r#"<packaging>pom</packaging>
+            <properties><lib.version>1.0</lib.version><other>${lib.version}</other></properties>
+            <dependencyManagement><dependencies>
+              <dependency><groupId>g</groupId><artifactId>lib</artifactId><version>${lib.version}</version></dependency>
+              <dependency><groupId>g</groupId><artifactId>bom</artifactId><version>1</version><type>pom</type><scope>import</scope></dependency>
+            </dependencies></dependencyManagement>
+            <dependencies><dependency><groupId>g</groupId><artifactId>inherited</artifactId><version>${project.version}</version></dependency></dependencies>"#,
+        )
+        .pom(
+            "g:bom:1",
+            r#"<packaging>pom</packaging><dependencyManagement><dependencies>
+              <dependency><groupId>g</groupId><artifactId>fromBom</artifactId><version>1</version></dependency>
+              <dependency><groupId>g</groupId><artifactId>lib</artifactId><version>9</version></dependency>
+              <dependency><groupId>g</groupId><artifactId>bom2</artifactId><version>1</version><type>pom</type><scope>import</scope></dependency>
+            </dependencies></dependencyManagement>"#,
+        )
+        .pom(
+            "g:bom2:1",
+            r#"<packaging>pom</packaging><dependencyManagement><dependencies>
+              <dependency><groupId>g</groupId><artifactId>deep</artifactId><version>3</version><scope>runtime</scope></dependency>
+              <dependency><groupId>g</groupId><artifactId>fromBom</artifactId><version>7</version></dependency>
+            </dependencies></dependencyManagement>"#,
+        )
+        .raw(
+            &pom_coord("g", "child", "2").repo_path(),
+            &format!(
+                "<project><parent><groupId>g</groupId><artifactId>parent</artifactId><version>1</version></parent>
+                <artifactId>child</artifactId><version>2</version><properties><lib.version>1.5</lib.version></properties>{}</project>",
+                deps(&["g:lib:", "g:fromBom:", "g:deep:", "g:p:${project.parent.version}"])
+            ),
+        )
+        .pom("g:lib:1.5", "")
+        .pom("g:fromBom:1", "")
+        .pom("g:deep:3", "")
+        .pom("g:p:1", "")
+        .pom("g:inherited:2", "");
+        assert_eq!(
+            r.resolve(&["g:child:2"]),
+            [
+                "g:child:2 compile",
+                "g:lib:1.5 compile",
+                "g:fromBom:1 compile",
+                "g:deep:3 runtime",
+                "g:p:1 compile",
+                "g:inherited:2 compile"
+            ]
+        );
+    }
+
+    #[test]
+    fn management_of_a_transitive_pom_reaches_only_its_own_dependencies() {
+        let mut r = Repo::default();
+        r.pom(
+            "g:a:1",
+            &format!(
+                "<dependencyManagement>{}</dependencyManagement>{}",
+                deps(&["g:c:2"]),
+                deps(&["g:b:1"])
+            ),
+        )
+        .pom("g:b:1", &deps(&["g:c:1"]))
+        .pom("g:c:1", "");
+        assert_eq!(
+            r.resolve(&["g:a:1"]),
+            ["g:a:1 compile", "g:b:1 compile", "g:c:1 compile"]
+        );
+    }
+
+    #[test]
+    fn ranges_use_metadata_and_relocations_replace_the_artifact() {
+        let mut r = Repo::default();
+        r.pom("g:root:1", &deps(&["g:ranged:[1.0,2.0)", "old:moved:1"]))
+            .raw(
+                "g/ranged/maven-metadata.xml",
+                "<metadata><versioning><versions><version>1.0</version><version>1.5</version><version>2.0</version></versions></versioning></metadata>",
+            )
+            .pom("g:ranged:1.5", "")
+            .pom(
+                "old:moved:1",
+                "<distributionManagement><relocation><groupId>new</groupId><version>1.1</version></relocation></distributionManagement>",
+            )
+            .pom("new:moved:1.1", "");
+        assert_eq!(
+            r.resolve(&["g:root:1"]),
+            [
+                "g:root:1 compile",
+                "g:ranged:1.5 compile",
+                "new:moved:1.1 compile"
+            ]
+        );
+        r.pom("g:bad:1", &deps(&["g:ranged:[3,)"]));
+        let err = r
+            .resolve_with(&["g:bad:1"], Platform::reference())
+            .unwrap_err();
+        assert_eq!(classify(&err).0, Exit::Fetch);
+    }
+
+    #[test]
+    fn profiles_by_os_jdk_property_and_default() {
+        let profile = |id: &str, activation: &str, dep: &str| {
+            format!(
+                "<profile><id>{id}</id><activation>{activation}</activation>{}</profile>",
+                deps(&[dep])
+            )
+        };
+        let mut r = Repo::default();
+        r.pom(
+            "g:p:1",
+            &format!(
+                "<profiles>{}{}{}{}{}</profiles>",
+                profile(
+                    "unix",
+                    "<os><family>unix</family><arch>amd64</arch></os>",
+                    "g:unix:1"
+                ),
+                profile("win", "<os><family>windows</family></os>", "g:win:1"),
+                profile("new-jdk", "<jdk>[11,)</jdk>", "g:jdk11:1"),
+                profile("old-jdk", "<jdk>1.8</jdk>", "g:jdk8:1"),
+                profile(
+                    "noprop",
+                    "<property><name>!some.flag</name></property>",
+                    "g:noflag:1"
+                ),
+            ),
+        )
+        .pom(
+            "g:q:1",
+            &format!(
+                "<profiles>{}{}</profiles>",
+                profile(
+                    "dflt",
+                    "<activeByDefault>true</activeByDefault>",
+                    "g:dflt:1"
+                ),
+                profile("mac", "<os><name>mac os x</name></os>", "g:mac:1"),
+            ),
+        );
+        for a in ["unix", "win", "jdk11", "jdk8", "noflag", "dflt", "mac"] {
+            r.pom(&format!("g:{a}:1"), "");
+        }
+        assert_eq!(
+            r.resolve(&["g:p:1"]),
+            [
+                "g:p:1 compile",
+                "g:unix:1 compile",
+                "g:jdk11:1 compile",
+                "g:noflag:1 compile"
+            ]
+        );
+        let old = Platform {
+            java_version: "1.8.0_292".into(),
+            os: Os::Windows,
+            ..Platform::reference()
+        };
+        assert_eq!(
+            r.resolve_with(&["g:p:1"], old).unwrap(),
+            [
+                "g:p:1 compile",
+                "g:win:1 compile",
+                "g:jdk8:1 compile",
+                "g:noflag:1 compile"
+            ]
+        );
+        // activeByDefault only while no other profile of that POM is active.
+        assert_eq!(r.resolve(&["g:q:1"]), ["g:q:1 compile", "g:dflt:1 compile"]);
+        let mac = Platform {
+            os: Os::MacOs,
+            ..Platform::reference()
+        };
+        assert_eq!(
+            r.resolve_with(&["g:q:1"], mac).unwrap(),
+            ["g:q:1 compile", "g:mac:1 compile"]
+        );
+    }
+
+    #[test]
+    fn types_and_classifiers_are_part_of_the_key() {
+        let mut r = Repo::default();
+        r.pom(
+            "g:root:1",
+            r#"<dependencies>
+              <dependency><groupId>g</groupId><artifactId>n</artifactId><version>1</version></dependency>
+              <dependency><groupId>g</groupId><artifactId>n</artifactId><version>1</version><classifier>linux-x86_64</classifier></dependency>
+              <dependency><groupId>g</groupId><artifactId>n</artifactId><version>2</version><type>test-jar</type></dependency>
+              <dependency><groupId>g</groupId><artifactId>b</artifactId><version>1</version><type>bundle</type></dependency>
+            </dependencies>"#,
+        )
+        .pom("g:n:1", "")
+        .pom("g:n:2", "")
+        .pom("g:b:1", "");
+        assert_eq!(
+            r.resolve(&["g:root:1"]),
+            [
+                "g:root:1 compile",
+                "g:n:1 compile",
+                "g:n:jar:linux-x86_64:1 compile",
+                "g:n:jar:tests:2 compile",
+                "g:b:1 compile"
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_poms_name_the_chain_that_led_there() {
+        let mut r = Repo::default();
+        r.pom("g:root:1", &deps(&["g:a:1"]))
+            .pom("g:a:1", &deps(&["g:cyc:1"]))
+            .raw(
+                &pom_coord("g", "cyc", "1").repo_path(),
+                "<project><parent><groupId>g</groupId><artifactId>cyc-parent</artifactId><version>1</version></parent><artifactId>cyc</artifactId></project>",
+            )
+            .raw(
+                &pom_coord("g", "cyc-parent", "1").repo_path(),
+                "<project><parent><groupId>g</groupId><artifactId>cyc</artifactId><version>1</version></parent><artifactId>cyc-parent</artifactId></project>",
+            );
+        let err = r
+            .resolve_with(&["g:root:1"], Platform::reference())
+            .unwrap_err();
+        let text = format!("{err:#}");
+        assert_eq!(classify(&err).0, Exit::Input, "{text}");
+        assert!(
+            text.contains("parent cycle: g:cyc:1 -> parent g:cyc-parent:1 -> g:cyc:1"),
+            "{text}"
+        );
+        assert!(text.contains("required by g:a:1"), "{text}");
+        assert!(text.contains("required by g:root:1"), "{text}");
+
+        r.pom("g:a:1", &deps(&["g:gone:1"]));
+        let err = r
+            .resolve_with(&["g:root:1"], Platform::reference())
+            .unwrap_err();
+        assert_eq!(classify(&err).0, Exit::Fetch);
+        assert!(
+            format!("{err:#}").contains("POM g:gone:1 not found"),
+            "{err:#}"
+        );
+
+        r.raw(
+            &pom_coord("g", "gone", "1").repo_path(),
+            "<project><dependencies>",
+        );
+        let err = r
+            .resolve_with(&["g:root:1"], Platform::reference())
+            .unwrap_err();
+        assert_eq!(classify(&err).0, Exit::Input);
+        assert!(
+            format!("{err:#}").contains("invalid POM g/gone/1/gone-1.pom"),
+            "{err:#}"
+        );
+
+        r.pom("g:a:1", &deps(&["g:c:${undefined.version}"]));
+        let err = r
+            .resolve_with(&["g:root:1"], Platform::reference())
+            .unwrap_err();
+        assert_eq!(classify(&err).0, Exit::Input);
+        assert!(
+            format!("{err:#}")
+                .contains("unresolvable property in the version of g:c:${undefined.version}"),
+            "{err:#}"
+        );
+    }
+}

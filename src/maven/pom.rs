@@ -45,9 +45,10 @@ pub fn parse_xml(bytes: &[u8]) -> anyhow::Result<Element> {
     let mut buf = Vec::new();
     loop {
         let pos = reader.buffer_position();
+        // quick-xml's error repeats its cause in Display; keep one copy of the message.
         let event = reader
             .read_event_into(&mut buf)
-            .with_context(|| format!("malformed XML near byte {pos}"))?;
+            .map_err(|e| anyhow::anyhow!("malformed XML near byte {pos}: {e}"))?;
         match event {
             Event::Start(start) => {
                 let local = start.local_name();

@@ -639,10 +639,7 @@ mod tests {
         let mut r = Repo::default();
         r.pom(
             "g:root:1",
-            &format!(
-                "{}",
-                deps(&["g:t:1:test", "g:p:1:provided", "g:rt:1:runtime", "g:s:1:system", "g:c:1:compile"])
-            )
+            &deps(&["g:t:1:test", "g:p:1:provided", "g:rt:1:runtime", "g:s:1:system", "g:c:1:compile"])
             .replace(
                 "<artifactId>c</artifactId><version>1</version><scope>compile</scope>",
                 "<artifactId>c</artifactId><version>1</version><scope>compile</scope><optional>true</optional>",

@@ -269,44 +269,23 @@ impl<'a> Resolver<'a> {
                     None => live.push(c),
                 }
             }
-            let chain = |nodes: &Vec<Node>, parent: Option<usize>| {
-                let mut lines = Vec::new();
-                let mut p = parent;
-                while let Some(i) = p {
-                    lines.push(format!("required by {}", nodes[i].coord));
-                    p = nodes[i].parent;
-                }
-                if lines.is_empty() {
-                    "(a root of the lock)".to_string()
-                } else {
-                    lines.join("\n    ")
-                }
-            };
             // Versions: reject unusable ones, expand ranges with repository metadata.
             let mut ranges = Vec::new();
             for c in &live {
                 match c.dep.version.as_deref() {
                     None => {
-                        return Err(UserError::new(
-                            Exit::Input,
-                            format!(
-                                "{} has no version: neither its POM nor its dependency management gives one\n    {}",
-                                c.dep.describe(),
-                                chain(&nodes, c.parent)
-                            ),
-                        )
-                        .into())
+                        let what = format!(
+                            "{} has no version: neither its POM nor its dependency management gives one",
+                            c.dep.describe()
+                        );
+                        return Err(stuck(Exit::Input, &what, &nodes, c.parent));
                     }
                     Some(v) if v.contains("${") => {
-                        return Err(UserError::new(
-                            Exit::Input,
-                            format!(
-                                "unresolvable property in the version of {}\n    {}",
-                                c.dep.describe(),
-                                chain(&nodes, c.parent)
-                            ),
-                        )
-                        .into())
+                        let what = format!(
+                            "unresolvable property in the version of {}",
+                            c.dep.describe()
+                        );
+                        return Err(stuck(Exit::Input, &what, &nodes, c.parent));
                     }
                     Some(v) if VersionRange::is_range(v) => {
                         ranges.push((c.dep.group.clone(), c.dep.artifact.clone()))
@@ -321,13 +300,11 @@ impl<'a> Resolver<'a> {
                     continue;
                 }
                 let range = VersionRange::parse(&spec).map_err(|e| {
-                    UserError::new(
+                    stuck(
                         Exit::Input,
-                        format!(
-                            "{e} for {}\n    {}",
-                            c.dep.describe(),
-                            chain(&nodes, c.parent)
-                        ),
+                        format!("{e} for {}", c.dep.describe()),
+                        &nodes,
+                        c.parent,
                     )
                 })?;
                 let key = (c.dep.group.clone(), c.dep.artifact.clone());
@@ -339,16 +316,11 @@ impl<'a> Resolver<'a> {
                 match range.highest(listed.iter().map(String::as_str)) {
                     Some(v) => c.dep.version = Some(v),
                     None => {
-                        return Err(UserError::new(
-                            Exit::Fetch,
-                            format!(
-                            "no version of {}:{} in the repository metadata matches {spec}\n    {}",
-                            c.dep.group,
-                            c.dep.artifact,
-                            chain(&nodes, c.parent)
-                        ),
-                        )
-                        .into())
+                        let what = format!(
+                            "no version of {}:{} in the repository metadata matches {spec}",
+                            c.dep.group, c.dep.artifact
+                        );
+                        return Err(stuck(Exit::Fetch, &what, &nodes, c.parent));
                     }
                 }
             }
@@ -487,6 +459,26 @@ impl<'a> Resolver<'a> {
             poms: self.models.pom_count(),
         })
     }
+}
+
+/// The path from `parent` up to the roots, one `required by` line each.
+fn chain(nodes: &[Node], parent: Option<usize>) -> String {
+    let mut lines = Vec::new();
+    let mut p = parent;
+    while let Some(i) = p {
+        lines.push(format!("required by {}", nodes[i].coord));
+        p = nodes[i].parent;
+    }
+    if lines.is_empty() {
+        "(a root of the lock)".to_string()
+    } else {
+        lines.join("\n    ")
+    }
+}
+
+/// An error about a dependency, followed by the chain of artifacts that required it.
+fn stuck(exit: Exit, what: &str, nodes: &[Node], parent: Option<usize>) -> anyhow::Error {
+    UserError::new(exit, format!("{what}\n    {}", chain(nodes, parent))).into()
 }
 
 fn upgrade_scope(node: &mut Node, scope: &str) {

@@ -145,32 +145,27 @@ impl Version {
         let mut stack: Vec<Vec<Item>> = vec![Vec::new()];
         let mut is_digit = false;
         let mut start = 0;
-        let parse_item = |digit: bool, s: &str, next_is_digit: bool| {
+        let parse_item = |digit: bool, s: &str| {
             if digit {
                 Item::int(s)
             } else {
-                Item::string(s, next_is_digit)
+                Item::string(s, false)
             }
         };
         for (i, &c) in chars.iter().enumerate() {
             let piece = || chars[start..i].iter().collect::<String>();
-            if c == '.' {
+            if c == '.' || c == '-' {
                 let item = if i == start {
                     Item::Int(String::new())
                 } else {
-                    parse_item(is_digit, &piece(), false)
+                    parse_item(is_digit, &piece())
                 };
                 push(&mut stack, item);
                 start = i + 1;
-            } else if c == '-' {
-                let item = if i == start {
-                    Item::Int(String::new())
-                } else {
-                    parse_item(is_digit, &piece(), false)
-                };
-                push(&mut stack, item);
-                start = i + 1;
-                stack.push(Vec::new());
+                // A dash opens a sub-list: `1-1` sorts after `1.foo` but before `1.1`.
+                if c == '-' {
+                    stack.push(Vec::new());
+                }
             } else if c.is_ascii_digit() {
                 if !is_digit && i > start {
                     let item = Item::string(&piece(), true);
@@ -191,7 +186,7 @@ impl Version {
         }
         if chars.len() > start {
             let rest: String = chars[start..].iter().collect();
-            let item = parse_item(is_digit, &rest, false);
+            let item = parse_item(is_digit, &rest);
             push(&mut stack, item);
         }
         // Close the nested lists from the innermost out, normalising each.

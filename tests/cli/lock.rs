@@ -213,6 +213,14 @@ impl MiniRepo {
     fn arg(&self) -> String {
         self.root.to_str().unwrap().to_string()
     }
+
+    /// Runs `kclrs lock --root ROOT` against this repository, with `extra` flags.
+    fn lock(&self, sb: &Sandbox, root: &str, extra: &[&str]) -> std::process::Output {
+        let repo = self.arg();
+        let mut args = vec!["lock", "--root", root, "--maven-repo-local", &repo];
+        args.extend_from_slice(extra);
+        sb.run(args)
+    }
 }
 
 #[test]
@@ -222,14 +230,7 @@ fn lock_hashes_jars_records_min_java_and_check_detects_a_changed_root() {
     repo.publish("org.ex:app:1", 52, &["org.ex:lib:1"]);
     repo.publish("org.ex:app:2", 52, &["org.ex:lib:1"]);
     repo.publish("org.ex:lib:1", 55, &[]);
-    let out = sb.run([
-        "lock",
-        "--root",
-        "org.ex:app:1",
-        "--maven-repo-local",
-        &repo.arg(),
-        "-q",
-    ]);
+    let out = repo.lock(&sb, "org.ex:app:1", &["-q"]);
     assert_exit(&sb, &out, 0);
     let lock_path = sb.work().join("jars.lock");
     let lock = load(&lock_path);
@@ -285,13 +286,7 @@ fn tampered_sha1_aborts_without_writing() {
         "0123456789abcdef0123456789abcdef01234567",
     )
     .unwrap();
-    let out = sb.run([
-        "lock",
-        "--root",
-        "org.ex:app:1",
-        "--maven-repo-local",
-        &repo.arg(),
-    ]);
+    let out = repo.lock(&sb, "org.ex:app:1", &[]);
     assert_exit(&sb, &out, 5);
     insta::with_settings!({filters => vec![(r"hashes to [0-9a-f]{40}", "hashes to [SHA1]")]}, {
         insta::assert_snapshot!("tampered_sha1", sb.transcript(&out));
@@ -352,21 +347,9 @@ fn broken_pom_chain_is_reported() {
         "org/ex/bad-parent/1/bad-parent-1.pom",
         b"<project><dependencies></project>",
     );
-    let out = sb.run([
-        "lock",
-        "--root",
-        "org.ex:app:1",
-        "--maven-repo-local",
-        &repo.arg(),
-    ]);
+    let out = repo.lock(&sb, "org.ex:app:1", &[]);
     assert_exit(&sb, &out, 3);
     insta::assert_snapshot!("broken_parent", sb.transcript(&out));
-    let out = sb.run([
-        "lock",
-        "--root",
-        "org.ex:nothere:1",
-        "--maven-repo-local",
-        &repo.arg(),
-    ]);
+    let out = repo.lock(&sb, "org.ex:nothere:1", &[]);
     assert_exit(&sb, &out, 5);
 }

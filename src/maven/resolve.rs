@@ -302,7 +302,7 @@ impl<'a> Resolver<'a> {
                 let range = VersionRange::parse(&spec).map_err(|e| {
                     stuck(
                         Exit::Input,
-                        format!("{e} for {}", c.dep.describe()),
+                        &format!("{e} for {}", c.dep.describe()),
                         &nodes,
                         c.parent,
                     )

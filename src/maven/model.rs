@@ -725,3 +725,72 @@ impl Interpolator<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jdk_activation_follows_maven_prefix_and_range_rules() {
+        let p = Platform::reference();
+        assert!(p.jdk_matches("17"));
+        assert!(p.jdk_matches("1")); // a plain prefix, as Maven compares it
+        assert!(!p.jdk_matches("1.8"));
+        assert!(p.jdk_matches("!1.8"));
+        assert!(p.jdk_matches("[1.8,)"));
+        assert!(p.jdk_matches("[11,18)"));
+        assert!(!p.jdk_matches("(,17)"));
+        assert!(p.jdk_matches("(,17.0.15]"));
+        assert!(!p.jdk_matches("[21,)"));
+        let eight = Platform {
+            java_version: "1.8.0_292".into(),
+            ..Platform::reference()
+        };
+        assert!(eight.jdk_matches("1.8"));
+        assert!(eight.jdk_matches("[1.7,9)"));
+        assert!(!eight.jdk_matches("[9,)"));
+        assert_eq!(
+            eight
+                .system_property("java.specification.version")
+                .as_deref(),
+            Some("1.8")
+        );
+    }
+
+    #[test]
+    fn interpolation_order_and_unknown_expressions() {
+        let mut fields = HashMap::new();
+        fields.insert("version", "2.0".to_string());
+        fields.insert("parent.version", "1.0".to_string());
+        let mut props = BTreeMap::new();
+        props.insert("a".to_string(), "${b}-x".to_string());
+        props.insert("b".to_string(), "${project.version}".to_string());
+        props.insert("loop".to_string(), "${loop}".to_string());
+        props.insert("version".to_string(), "from-properties".to_string());
+        let platform = Platform::reference();
+        let i = Interpolator {
+            fields: &fields,
+            props: &props,
+            platform: &platform,
+        };
+        assert_eq!(i.string("${a}"), "2.0-x");
+        assert_eq!(i.string("${project.parent.version}"), "1.0");
+        assert_eq!(i.string("${pom.version}"), "2.0");
+        // Model properties come before the unprefixed model fields.
+        assert_eq!(i.string("${version}"), "from-properties");
+        assert_eq!(i.string("${os.name}/${os.arch}"), "linux/amd64");
+        assert_eq!(i.string("${env.HOME} ${unclosed"), "${env.HOME} ${unclosed");
+        assert!(i.string("${loop}").contains("${loop}"));
+    }
+
+    #[test]
+    fn artifact_handlers() {
+        assert_eq!(type_to_extension("test-jar"), ("jar", "tests"));
+        assert_eq!(type_to_extension("bundle"), ("jar", ""));
+        assert_eq!(type_to_extension("maven-plugin"), ("jar", ""));
+        assert_eq!(type_to_extension("pom"), ("pom", ""));
+        assert_eq!(type_to_extension("zip"), ("zip", ""));
+        assert!(type_on_classpath("ejb"));
+        assert!(!type_on_classpath("pom"));
+    }
+}

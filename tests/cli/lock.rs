@@ -247,6 +247,17 @@ fn lock_hashes_jars_records_min_java_and_check_detects_a_changed_root() {
         !text.contains(&repo.arg()),
         "no repository location in the lock"
     );
+    let out = repo.lock(&sb, "org.ex:app:1", &["--json", "-o", "again.lock"]);
+    assert_exit(&sb, &out, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["artifacts"], 2);
+    assert_eq!(json["min_java"], 11);
+    assert_eq!(json["levels"], 2);
+    assert_eq!(
+        std::fs::read_to_string(sb.work().join("again.lock")).unwrap(),
+        text,
+        "locking twice gives the same file"
+    );
 
     let check = |extra: &[&str]| {
         let mut args = vec![

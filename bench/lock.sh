@@ -14,6 +14,10 @@ bin=$here/target/release/kclrs
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$bin" lock --maven-repo-local "$m2" -o "$work/jars.lock" --json
+# The same repository as a --repository: its POMs land in the kclrs cache on the first run.
+remote=(--no-local-repo --repository "file://$m2" --cache-dir "$work/cache")
+"$bin" lock --check -q "${remote[@]}" -o "$work/jars.lock"
 hyperfine --warmup 3 --runs 20 \
   -n "re-resolve (lock --check)" "$bin lock --check -q --maven-repo-local $m2 -o $work/jars.lock" \
+  -n "re-resolve, POMs from the kclrs cache" "$bin lock --check -q ${remote[*]} -o $work/jars.lock" \
   -n "full lock (resolve + hash jars)" "$bin lock -q --maven-repo-local $m2 -o $work/out.lock"

@@ -2,8 +2,8 @@
 //! `jars.lock`; with `--check`, re-resolve the roots a lock records and exit 6 if it is stale.
 //!
 //! Sources for now: the local Maven repository (`--maven-repo-local`, else settings, else
-//! `~/.m2/repository`) and `file://` repositories from `--repository`. HTTP repositories come
-//! with the download transport.
+//! `~/.m2/repository`) and `file://` repositories from `--repository`, whose POMs are kept in the
+//! kclrs cache. HTTP repositories come with the download transport.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -16,7 +16,7 @@ use crate::lockfile::{Lockfile, Origin};
 use crate::maven::locking::{self, KCL_ARTIFACT, KCL_GROUP};
 use crate::maven::model::Platform;
 use crate::maven::resolve::Resolver;
-use crate::maven::source::{Chain, LocalRepo};
+use crate::maven::source::{Chain, LocalRepo, PomCache};
 use crate::maven::{settings, Coord};
 use crate::ui;
 
@@ -35,9 +35,11 @@ fn sources(args: &LockArgs, env: &Env) -> anyhow::Result<Chain> {
             chain.sources.push(Box::new(LocalRepo::new(dir)));
         }
     }
+    // Remote repositories go behind the kclrs cache, which keeps every POM they serve.
+    let mut remotes = Chain::default();
     for url in &args.source.repositories {
         if let Some(path) = url.strip_prefix("file://") {
-            chain
+            remotes
                 .sources
                 .push(Box::new(LocalRepo::new(env.absolute(Path::new(path)))));
         } else if !args.source.offline {
@@ -45,6 +47,13 @@ fn sources(args: &LockArgs, env: &Env) -> anyhow::Result<Chain> {
                 "--repository {url}: `kclrs lock` reads only file:// repositories and the local Maven repository in this build"
             )));
         }
+    }
+    if !remotes.sources.is_empty() {
+        let cache = super::cache_from(&args.cache, env)?;
+        chain.sources.push(Box::new(PomCache {
+            dir: LocalRepo::new(cache.maven_dir()),
+            inner: remotes,
+        }));
     }
     if chain.sources.is_empty() {
         return Err(usage(

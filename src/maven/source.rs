@@ -154,6 +154,44 @@ impl RepoSource for Chain {
     }
 }
 
+/// Keeps every POM another source served in a Maven-layout folder (the kclrs cache's `maven/`),
+/// so re-resolving reads POMs from disk instead of the network. POMs of a released version never
+/// change; metadata and artifacts pass through (metadata must stay fresh, and jars are kept only
+/// after their checksums were verified, by the download code).
+#[derive(Debug)]
+pub struct PomCache<S> {
+    pub dir: LocalRepo,
+    pub inner: S,
+}
+
+impl<S: RepoSource> RepoSource for PomCache<S> {
+    fn fetch_many(&self, files: &[RepoFile]) -> anyhow::Result<Vec<FetchedFile>> {
+        let poms: Vec<RepoFile> = files
+            .iter()
+            .filter(|f| matches!(f, RepoFile::Pom(_)))
+            .cloned()
+            .collect();
+        let mut out = self.dir.fetch_many(&poms)?;
+        let rest: Vec<RepoFile> = files
+            .iter()
+            .filter(|f| !out.iter().any(|o| &o.file == *f))
+            .cloned()
+            .collect();
+        if rest.is_empty() {
+            return Ok(out);
+        }
+        for got in self.inner.fetch_many(&rest)? {
+            if matches!(got.file, RepoFile::Pom(_)) {
+                let path = self.dir.path_of(&got.file.repo_path());
+                crate::cache::write_atomic(&path, &got.bytes)
+                    .with_context(|| format!("cannot cache the POM from {}", got.location))?;
+            }
+            out.push(got);
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +221,22 @@ mod tests {
         assert_eq!(got[0].bytes, b"<project/>");
         assert_eq!(got[1].bytes, b"m1");
         assert_eq!(got[2].bytes, b"m2");
+        let cache_dir = tempfile::tempdir().unwrap();
+        let cached = PomCache {
+            dir: LocalRepo::new(cache_dir.path().to_path_buf()),
+            inner: repo,
+        };
+        let pom = RepoFile::Pom(coord.clone());
+        assert_eq!(
+            cached.fetch_many(std::slice::from_ref(&pom)).unwrap().len(),
+            1
+        );
+        std::fs::remove_file(base.join("1/a-1.pom")).unwrap();
+        let again = cached
+            .fetch_many(&[pom, RepoFile::Artifact(coord.clone())])
+            .unwrap();
+        assert_eq!(again.len(), 1, "the POM now comes from the cache");
+        assert_eq!(again[0].bytes, b"<project/>");
         assert_eq!(
             RepoFile::Checksum {
                 coord,

@@ -329,6 +329,11 @@ fn kcl_version_latest_reads_maven_metadata() {
         let lock = load(&sb.work().join("jars.lock"));
         assert_eq!(lock.roots[0].to_string(), format!("{ga}:3.10.1"));
     }
+    // POMs served by a --repository are kept in the kclrs cache for the next resolution.
+    assert!(sb
+        .cache()
+        .join("maven/software/amazon/kinesis/amazon-kinesis-client-multilang/3.10.1/amazon-kinesis-client-multilang-3.10.1.pom")
+        .is_file());
     let out = sb.run([
         "lock",
         "--no-local-repo",

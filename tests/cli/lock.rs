@@ -184,21 +184,32 @@ impl MiniRepo {
 
     /// Publishes `g:a:v` with a jar whose class has `major`, depending on `deps` (`g:a:v`).
     fn publish(&self, gav: &str, major: u16, deps: &[&str]) {
-        let p: Vec<&str> = gav.split(':').collect();
-        let dir = format!("{}/{}/{}", p[0].replace('.', "/"), p[1], p[2]);
-        let mut xml = format!(
-            "<project><modelVersion>4.0.0</modelVersion><groupId>{}</groupId><artifactId>{}</artifactId><version>{}</version><dependencies>",
-            p[0], p[1], p[2]
-        );
+        let mut body = String::from("<dependencies>");
         for d in deps {
             let q: Vec<&str> = d.split(':').collect();
-            xml.push_str(&format!(
+            body.push_str(&format!(
                 "<dependency><groupId>{}</groupId><artifactId>{}</artifactId><version>{}</version></dependency>",
                 q[0], q[1], q[2]
             ));
         }
-        xml.push_str("</dependencies></project>");
+        body.push_str("</dependencies>");
+        self.publish_raw(gav, major, &body);
+    }
+
+    /// Publishes `g:a:v` whose POM has `body` after its coordinates, with a jar.
+    fn publish_raw(&self, gav: &str, major: u16, body: &str) {
+        let p: Vec<&str> = gav.split(':').collect();
+        let xml = format!(
+            "<project><modelVersion>4.0.0</modelVersion><groupId>{}</groupId><artifactId>{}</artifactId><version>{}</version>{body}</project>",
+            p[0], p[1], p[2]
+        );
+        let dir = format!("{}/{}/{}", p[0].replace('.', "/"), p[1], p[2]);
         self.put(&format!("{dir}/{}-{}.pom", p[1], p[2]), xml.as_bytes());
+        self.jar(&format!("{dir}/{}-{}.jar", p[1], p[2]), major);
+    }
+
+    /// Writes a jar holding one class of class-file version `major` at `rel`.
+    fn jar(&self, rel: &str, major: u16) {
         let mut buf = std::io::Cursor::new(Vec::new());
         let mut zip = zip::ZipWriter::new(&mut buf);
         zip.start_file("p/C.class", zip::write::SimpleFileOptions::default())
@@ -207,7 +218,7 @@ impl MiniRepo {
         class.extend_from_slice(&major.to_be_bytes());
         zip.write_all(&class).unwrap();
         zip.finish().unwrap();
-        self.put(&format!("{dir}/{}-{}.jar", p[1], p[2]), &buf.into_inner());
+        self.put(rel, &buf.into_inner());
     }
 
     fn arg(&self) -> String {
@@ -368,4 +379,291 @@ fn broken_pom_chain_is_reported() {
     insta::assert_snapshot!("broken_parent", sb.transcript(&out));
     let out = repo.lock(&sb, "org.ex:nothere:1", &[]);
     assert_exit(&sb, &out, 5);
+}
+
+/// `<dependency>` for `g:a[:v]` with extra XML inside (scope, type, exclusions, …).
+fn dep(ga_v: &str, extra: &str) -> String {
+    let p: Vec<&str> = ga_v.split(':').collect();
+    let version = p
+        .get(2)
+        .map_or_else(String::new, |v| format!("<version>{v}</version>"));
+    format!(
+        "<dependency><groupId>{}</groupId><artifactId>{}</artifactId>{version}{extra}</dependency>",
+        p[0], p[1]
+    )
+}
+
+fn deps_xml(list: &[String]) -> String {
+    format!("<dependencies>{}</dependencies>", list.concat())
+}
+
+fn profile(id: &str, activation: &str, dependency: &str) -> String {
+    format!(
+        "<profile><id>{id}</id><activation>{activation}</activation>{}</profile>",
+        deps_xml(&[dep(dependency, "")])
+    )
+}
+
+/// One synthetic graph exercising every rule at once, resolved by real `mvn` (offline, the
+/// fixture repository served as file://, the dependency plugin from the test repository) and by
+/// kclrs: both must list the same artifacts in the same order.
+#[test]
+fn synthetic_rules_match_maven() {
+    let m2 = test_m2();
+    let sb = Sandbox::new();
+    let fx = MiniRepo::new(&sb);
+    let excl = |g: &str, a: &str| {
+        format!("<exclusions><exclusion><groupId>{g}</groupId><artifactId>{a}</artifactId></exclusion></exclusions>")
+    };
+    // Parent with properties, management and a BOM import chain.
+    fx.publish_raw(
+        "kx:parent:1",
+        52,
+        &format!(
+            "<packaging>pom</packaging><properties><lib.version>1.0</lib.version></properties>\
+             <dependencyManagement>{}</dependencyManagement>{}",
+            deps_xml(&[
+                dep("kx:lib:${lib.version}", ""),
+                dep("kx:bom:1", "<type>pom</type><scope>import</scope>"),
+            ]),
+            deps_xml(&[dep("kx:inherited:${project.version}", "")])
+        ),
+    );
+    fx.publish_raw(
+        "kx:bom:1",
+        52,
+        &format!(
+            "<packaging>pom</packaging><dependencyManagement>{}</dependencyManagement>",
+            deps_xml(&[
+                dep("kx:frombom:1", ""),
+                dep("kx:lib:9", ""),
+                dep("kx:bom2:1", "<type>pom</type><scope>import</scope>"),
+            ])
+        ),
+    );
+    fx.publish_raw(
+        "kx:bom2:1",
+        52,
+        &format!(
+            "<packaging>pom</packaging><dependencyManagement>{}</dependencyManagement>",
+            deps_xml(&[
+                dep("kx:deep:3", "<scope>runtime</scope>"),
+                dep("kx:frombom:7", "")
+            ])
+        ),
+    );
+    let root_deps = [
+        dep("kx:lib", ""),
+        dep("kx:frombom", ""),
+        dep("kx:deep", ""),
+        dep("kx:t:1", "<scope>test</scope>"),
+        dep("kx:p:1", "<scope>provided</scope>"),
+        dep("kx:o:1", "<optional>true</optional>"),
+        dep("kx:a:1", &excl("kx", "b")),
+        dep("kx:w:1", &excl("*", "*")),
+        dep("kx:n:1", "<classifier>linux-x86_64</classifier>"),
+        dep("kx:n:2", "<type>test-jar</type>"),
+        dep("kx:old:1", ""),
+        dep("kx:ranged:[1.0,2.0)", ""),
+        dep("kx:prof:1", ""),
+        dep("kx:dflt:1", ""),
+        dep("kx:x:1", ""),
+        dep("kx:y:1", ""),
+        dep("kx:m:1", ""),
+        dep("kx:tm:1", ""),
+        dep("kx:rt:1", "<scope>runtime</scope>"),
+    ];
+    fx.put(
+        "kx/root/1/root-1.pom",
+        format!(
+            "<project><modelVersion>4.0.0</modelVersion>\
+             <parent><groupId>kx</groupId><artifactId>parent</artifactId><version>1</version></parent>\
+             <artifactId>root</artifactId><properties><lib.version>1.5</lib.version></properties>{}</project>",
+            deps_xml(&root_deps)
+        )
+        .as_bytes(),
+    );
+    fx.jar("kx/root/1/root-1.jar", 52);
+    for gav in [
+        "kx:lib:1.5",
+        "kx:frombom:1",
+        "kx:deep:3",
+        "kx:inherited:1",
+        "kx:t:1",
+        "kx:p:1",
+        "kx:o:1",
+        "kx:b:1",
+        "kx:k:1",
+        "kx:k:2",
+        "kx:n:1",
+        "kx:n:2",
+        "kx:ranged:1.0",
+        "kx:ranged:1.5",
+        "kx:ranged:2.0",
+        "kx2:moved:1.1",
+        "kx:unix:1",
+        "kx:win:1",
+        "kx:jdk11:1",
+        "kx:jdk8:1",
+        "kx:noflag:1",
+        "kx:dfltdep:1",
+        "kx:mac:1",
+        "kx:z:1",
+        "kx:z:2",
+        "kx:c:2",
+        "kx:q:1",
+        "kx:q:2",
+        "kx:rc:1",
+        "kx:rt2:1",
+    ] {
+        fx.publish(gav, 52, &[]);
+    }
+    fx.jar("kx/n/1/n-1-linux-x86_64.jar", 52);
+    fx.jar("kx/n/2/n-2-tests.jar", 52);
+    fx.put(
+        "kx/ranged/maven-metadata.xml",
+        b"<metadata><groupId>kx</groupId><artifactId>ranged</artifactId><versioning><versions>\
+          <version>1.0</version><version>1.5</version><version>2.0</version></versions></versioning></metadata>",
+    );
+    fx.publish("kx:a:1", 52, &["kx:b:1", "kx:c:1"]);
+    fx.publish("kx:c:1", 52, &["kx:b:1", "kx:k:1"]);
+    fx.publish("kx:w:1", 52, &["kx:k:2"]);
+    fx.publish_raw(
+        "kx:old:1",
+        52,
+        "<distributionManagement><relocation><groupId>kx2</groupId><artifactId>moved</artifactId><version>1.1</version></relocation></distributionManagement>",
+    );
+    fx.publish_raw(
+        "kx:prof:1",
+        52,
+        &format!(
+            "<profiles>{}{}{}{}{}</profiles>",
+            profile(
+                "unix",
+                "<os><family>unix</family><arch>amd64</arch></os>",
+                "kx:unix:1"
+            ),
+            profile("win", "<os><family>windows</family></os>", "kx:win:1"),
+            profile("jdk11", "<jdk>[11,)</jdk>", "kx:jdk11:1"),
+            profile("jdk8", "<jdk>1.8</jdk>", "kx:jdk8:1"),
+            profile(
+                "noflag",
+                "<property><name>!some.flag</name></property>",
+                "kx:noflag:1"
+            ),
+        ),
+    );
+    fx.publish_raw(
+        "kx:dflt:1",
+        52,
+        &format!(
+            "<profiles>{}{}</profiles>",
+            profile(
+                "d",
+                "<activeByDefault>true</activeByDefault>",
+                "kx:dfltdep:1"
+            ),
+            profile("mac", "<os><name>mac os x</name></os>", "kx:mac:1"),
+        ),
+    );
+    fx.publish("kx:x:1", 52, &["kx:z:1"]);
+    fx.publish("kx:y:1", 52, &["kx:z:2"]);
+    fx.publish("kx:m:1", 52, &["kx:mm:1"]);
+    fx.publish("kx:mm:1", 52, &["kx:c:2"]);
+    fx.publish_raw(
+        "kx:tm:1",
+        52,
+        &format!(
+            "<dependencyManagement>{}</dependencyManagement>{}",
+            deps_xml(&[dep("kx:q:2", "")]),
+            deps_xml(&[dep("kx:r:1", "")])
+        ),
+    );
+    fx.publish("kx:r:1", 52, &["kx:q:1"]);
+    fx.publish_raw(
+        "kx:rt:1",
+        52,
+        &deps_xml(&[dep("kx:rc:1", ""), dep("kx:rt2:1", "<scope>test</scope>")]),
+    );
+
+    // Maven's answer.
+    let proj = sb.root().join("mvn-project");
+    std::fs::create_dir_all(&proj).unwrap();
+    std::fs::write(
+        proj.join("pom.xml"),
+        format!(
+            "<project><modelVersion>4.0.0</modelVersion><groupId>t</groupId><artifactId>t</artifactId>\
+             <version>1</version><packaging>pom</packaging>\
+             <repositories><repository><id>fx</id><url>file://{}</url></repository></repositories>\
+             <pluginRepositories><pluginRepository><id>test-m2</id><url>file://{}</url></pluginRepository></pluginRepositories>\
+             {}</project>",
+            fx.arg(),
+            m2.display(),
+            deps_xml(&[dep("kx:root:1", "")])
+        ),
+    )
+    .unwrap();
+    let list = sb.root().join("mvn-list.txt");
+    let mvn = std::process::Command::new("mvn")
+        .current_dir(&proj)
+        .args([
+            "-B",
+            "-q",
+            "-o",
+            "-Daether.offline.protocols=file",
+            &format!(
+                "-Dmaven.repo.local={}",
+                sb.root().join("mvn-local").display()
+            ),
+            "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:list",
+            "-DincludeScope=runtime",
+            &format!("-DoutputFile={}", list.display()),
+            "-DappendOutput=false",
+        ])
+        .env("HOME", sb.home())
+        .output()
+        .expect("mvn must be on PATH for this test");
+    assert!(
+        mvn.status.success(),
+        "mvn failed:\n{}{}",
+        String::from_utf8_lossy(&mvn.stdout),
+        String::from_utf8_lossy(&mvn.stderr)
+    );
+    let expected: Vec<String> = maven_reference(&list)
+        .into_iter()
+        .filter(|k| !k.starts_with("kx:root:"))
+        .collect();
+
+    let out = fx.lock(&sb, "kx:root:1", &["-q"]);
+    assert_exit(&sb, &out, 0);
+    let got: Vec<String> = lock_keys(&load(&sb.work().join("jars.lock")))
+        .into_iter()
+        .filter(|k| !k.starts_with("kx:root:"))
+        .collect();
+    assert_eq!(got, expected, "kclrs (left) and Maven (right) differ");
+    // The rules the fixture is about, so a change in both cannot go unnoticed.
+    for must in [
+        "kx:lib:jar::1.5",
+        "kx:frombom:jar::1",
+        "kx:deep:jar::3",
+        "kx:c:jar::1",
+        "kx:k:jar::1",
+        "kx:n:jar:linux-x86_64:1",
+        "kx:n:jar:tests:2",
+        "kx2:moved:jar::1.1",
+        "kx:ranged:jar::1.5",
+        "kx:unix:jar::1",
+        "kx:jdk11:jar::1",
+        "kx:noflag:jar::1",
+        "kx:dfltdep:jar::1",
+        "kx:z:jar::1",
+        "kx:q:jar::1",
+        "kx:rc:jar::1",
+        "kx:inherited:jar::1",
+    ] {
+        assert!(
+            got.contains(&must.to_string()),
+            "{must} missing from {got:?}"
+        );
+    }
 }

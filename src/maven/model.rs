@@ -606,6 +606,9 @@ fn with_profiles(pom: &Pom, platform: &Platform) -> ModelBase {
             .collect();
     }
     let mut base = pom.base.clone();
+    // Maven's normaliser: a dependency declared twice in one POM keeps the first position and
+    // the last declaration (Maven 2 compatibility).
+    base.dependencies = merge_dominant(Vec::new(), &base.dependencies);
     for p in active {
         for (k, v) in &p.base.properties {
             match base.properties.iter_mut().find(|(bk, _)| bk == k) {

@@ -58,6 +58,12 @@ pub struct Resolution {
     pub poms: usize,
 }
 
+/// Mediation key: group, artifact, extension, classifier.
+type Key = (String, String, String, String);
+
+/// Ranges each key's winner must satisfy, learned from earlier passes.
+type Constraints = HashMap<Key, Vec<VersionRange>>;
+
 #[derive(Clone, Debug)]
 struct Candidate {
     dep: ResolvedDep,
@@ -233,6 +239,36 @@ impl<'a> Resolver<'a> {
 
     /// Resolves the closure of `request.roots`.
     pub fn resolve(&mut self, request: &Request) -> anyhow::Result<Resolution> {
+        // Maven's version selection treats ranges as hard constraints: when a farther range
+        // excludes the nearest version, it backtracks to the nearest version the range accepts.
+        // kclrs walks again with the ranges it learned until nothing new turns up.
+        let mut constraints: Constraints = HashMap::new();
+        for _ in 0..8 {
+            let (resolution, learned) = self.pass(request, &constraints)?;
+            let mut new = false;
+            for (key, range) in learned {
+                let list = constraints.entry(key).or_default();
+                if !list.contains(&range) {
+                    list.push(range);
+                    new = true;
+                }
+            }
+            if !new {
+                return Ok(resolution);
+            }
+        }
+        Err(UserError::new(
+            Exit::Input,
+            "version ranges in the closure do not settle on one version per artifact".to_string(),
+        )
+        .into())
+    }
+
+    fn pass(
+        &mut self,
+        request: &Request,
+        constraints: &Constraints,
+    ) -> anyhow::Result<(Resolution, Vec<(Key, VersionRange)>)> {
         let root_exclusions = Rc::new(Vec::new());
         let mut level: Vec<Candidate> = request
             .roots
@@ -253,8 +289,9 @@ impl<'a> Resolver<'a> {
             })
             .collect();
         let mut nodes: Vec<Node> = Vec::new();
-        let mut winners: HashMap<(String, String, String, String), usize> = HashMap::new();
+        let mut winners: HashMap<Key, usize> = HashMap::new();
         let mut depth = 0;
+        let mut learned = Vec::new();
         while !level.is_empty() {
             depth += 1;
             // Losers by their declared key are decided before anything is fetched for them.
@@ -264,9 +301,28 @@ impl<'a> Resolver<'a> {
             };
             let mut live: Vec<Candidate> = Vec::new();
             for c in level {
-                match winners.get(&key_of(&c.dep)) {
-                    Some(&w) => upgrade_scope(&mut nodes[w], &c.dep.scope),
-                    None => live.push(c),
+                let key = key_of(&c.dep);
+                match winners.get(&key) {
+                    Some(&w) => {
+                        upgrade_scope(&mut nodes[w], &c.dep.scope);
+                        if let Some(range) = range_excluding(&nodes[w], &c.dep) {
+                            learned.push((key, range));
+                        }
+                    }
+                    None => {
+                        // A fixed version outside a known range is not a candidate at all.
+                        let ranges = constraints.get(&key).map_or(&[][..], Vec::as_slice);
+                        let acceptable = match c.dep.version.as_deref() {
+                            Some(v) if !VersionRange::is_range(v) => {
+                                let v = super::version::Version::parse(v);
+                                ranges.iter().all(|r| r.contains(&v))
+                            }
+                            _ => true,
+                        };
+                        if acceptable {
+                            live.push(c);
+                        }
+                    }
                 }
             }
             // Versions: reject unusable ones, expand ranges with repository metadata.
@@ -313,7 +369,14 @@ impl<'a> Resolver<'a> {
                     .get(&key)
                     .map(|m| m.versions.clone())
                     .unwrap_or_default();
-                match range.highest(listed.iter().map(String::as_str)) {
+                let others = constraints
+                    .get(&key_of(&c.dep))
+                    .map_or(&[][..], Vec::as_slice);
+                let inside_all = listed.iter().map(String::as_str).filter(|v| {
+                    let v = super::version::Version::parse(v);
+                    others.iter().all(|r| r.contains(&v))
+                });
+                match range.highest(inside_all) {
                     Some(v) => c.dep.version = Some(v),
                     None => {
                         let what = format!(
@@ -452,12 +515,13 @@ impl<'a> Resolver<'a> {
             }
             stack.extend(n.children.iter().rev());
         }
-        Ok(Resolution {
+        let resolution = Resolution {
             artifacts,
             levels: depth,
             fetch_rounds: self.rounds,
             poms: self.models.pom_count(),
-        })
+        };
+        Ok((resolution, learned))
     }
 }
 
@@ -479,6 +543,17 @@ fn chain(nodes: &[Node], parent: Option<usize>) -> String {
 /// An error about a dependency, followed by the chain of artifacts that required it.
 fn stuck(exit: Exit, what: &str, nodes: &[Node], parent: Option<usize>) -> anyhow::Error {
     UserError::new(exit, format!("{what}\n    {}", chain(nodes, parent))).into()
+}
+
+/// The range of a farther declaration when it does not contain the version that won.
+fn range_excluding(winner: &Node, loser: &ResolvedDep) -> Option<VersionRange> {
+    let spec = loser.version.as_deref()?;
+    if !VersionRange::is_range(spec) {
+        return None;
+    }
+    let range = VersionRange::parse(spec).ok()?;
+    let won = super::version::Version::parse(&winner.coord.version);
+    (!range.contains(&won)).then_some(range)
 }
 
 fn upgrade_scope(node: &mut Node, scope: &str) {
@@ -802,6 +877,18 @@ mod tests {
                 "g:root:1 compile",
                 "g:ranged:1.5 compile",
                 "new:moved:1.1 compile"
+            ]
+        );
+        // A farther range that excludes the nearest version wins, as Maven backtracks to it.
+        r.pom("g:near:1", &deps(&["g:ranged:1.0", "g:far:1"]))
+            .pom("g:far:1", &deps(&["g:ranged:[1.2,2.0)"]))
+            .pom("g:ranged:1.0", "");
+        assert_eq!(
+            r.resolve(&["g:near:1"]),
+            [
+                "g:near:1 compile",
+                "g:far:1 compile",
+                "g:ranged:1.5 compile"
             ]
         );
         r.pom("g:bad:1", &deps(&["g:ranged:[3,)"]));

@@ -472,6 +472,11 @@ fn synthetic_rules_match_maven() {
         dep("kx:m:1", ""),
         dep("kx:tm:1", ""),
         dep("kx:rt:1", "<scope>runtime</scope>"),
+        dep("kx:me:1", ""),
+        dep("kx:pp:1", ""),
+        dep("kx:dup:1", ""),
+        dep("kx:vv:1.0", ""),
+        dep("kx:far:1", ""),
     ];
     fx.put(
         "kx/root/1/root-1.pom",
@@ -586,6 +591,45 @@ fn synthetic_rules_match_maven() {
         &deps_xml(&[dep("kx:rc:1", ""), dep("kx:rt2:1", "<scope>test</scope>")]),
     );
 
+    // Exclusions from dependency management, a property set by a profile, a duplicate declaration.
+    fx.publish_raw(
+        "kx:me:1",
+        52,
+        &format!(
+            "<dependencyManagement>{}</dependencyManagement>{}",
+            deps_xml(&[dep("kx:a2:1", &excl("kx", "b2"))]),
+            deps_xml(&[dep("kx:a2", "")])
+        ),
+    );
+    fx.publish("kx:a2:1", 52, &["kx:b2:1", "kx:c2:1"]);
+    fx.publish_raw(
+        "kx:pp:1",
+        52,
+        &format!(
+            "<properties><v>1</v></properties>{}<profiles><profile><id>d</id>\
+             <activation><activeByDefault>true</activeByDefault></activation>\
+             <properties><v>2</v></properties></profile></profiles>",
+            deps_xml(&[dep("kx:ppd:${v}", "")])
+        ),
+    );
+    fx.publish("kx:dup:1", 52, &["kx:dd:1", "kx:dd:2"]);
+    for gav in [
+        "kx:b2:1", "kx:c2:1", "kx:ppd:1", "kx:ppd:2", "kx:dd:1", "kx:dd:2",
+    ] {
+        fx.publish(gav, 52, &[]);
+    }
+
+    // A farther range that excludes the nearer fixed version: Maven backtracks into the range.
+    fx.publish("kx:far:1", 52, &["kx:vv:[1.5,2.0)"]);
+    for gav in ["kx:vv:1.0", "kx:vv:1.5", "kx:vv:1.7"] {
+        fx.publish(gav, 52, &[]);
+    }
+    fx.put(
+        "kx/vv/maven-metadata.xml",
+        b"<metadata><groupId>kx</groupId><artifactId>vv</artifactId><versioning><versions>\
+          <version>1.0</version><version>1.5</version><version>1.7</version></versions></versioning></metadata>",
+    );
+
     // Maven's answer.
     let proj = sb.root().join("mvn-project");
     std::fs::create_dir_all(&proj).unwrap();
@@ -660,6 +704,10 @@ fn synthetic_rules_match_maven() {
         "kx:q:jar::1",
         "kx:rc:jar::1",
         "kx:inherited:jar::1",
+        "kx:c2:jar::1",
+        "kx:ppd:jar::2",
+        "kx:dd:jar::2",
+        "kx:vv:jar::1.7",
     ] {
         assert!(
             got.contains(&must.to_string()),

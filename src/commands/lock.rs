@@ -199,6 +199,17 @@ fn check(
     resolver: &mut Resolver<'_>,
     platform: &Platform,
 ) -> anyhow::Result<ExitCode> {
+    if !output.exists() {
+        return Err(UserError::new(
+            Exit::Check,
+            format!(
+                "{} does not exist, so it cannot be current",
+                output.display()
+            ),
+        )
+        .hint("run `kclrs lock` to create it")
+        .into());
+    }
     let lock = Lockfile::load(Some(output))?;
     let mut differences = Vec::new();
     let recorded = locking::input_hash(&lock.roots, &lock.excludes, platform);

@@ -282,6 +282,8 @@ fn lock_hashes_jars_records_min_java_and_check_detects_a_changed_root() {
     };
     let out = check(&[]);
     assert_exit(&sb, &out, 0);
+    let out = check(&["-o", "missing.lock"]);
+    assert_exit(&sb, &out, 6);
     // Asking for another root than the lock records.
     let out = check(&["--root", "org.ex:app:2"]);
     assert_exit(&sb, &out, 6);

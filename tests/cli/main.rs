@@ -9,3 +9,4 @@ mod basics;
 mod download;
 mod launch;
 mod server;
+mod lock;

@@ -5,9 +5,18 @@
 //! served or used as a Maven repository) and `samples/<kclrs version>/` for `--sample`. A file only
 //! ever appears at its final path through [`write_atomic`]-style rename after verification, so a
 //! crash or `kill -9` can leave at most a temp file that nothing trusts.
+//!
+//! Two more things make the cache safe and fast. Several kclrs processes may fill it at once, so
+//! each artifact is written only while holding an exclusive lock on `locks/<file>-<sha>.lock`
+//! ([`Cache::lock_artifact`]). And a warm run must not re-hash 70 MB of jars, so next to every
+//! verified file sits a stamp `<file>.kclrs-verified` recording the sha256 that was checked
+//! together with the file's size and modification time; while those still match the file, the
+//! bytes are taken as verified ([`stamp_is_fresh`]). `kclrs verify` ignores stamps and re-hashes.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
 
 use anyhow::Context;
 
@@ -40,6 +49,144 @@ impl Cache {
     pub fn samples_dir(&self) -> PathBuf {
         self.root.join("samples").join(env!("CARGO_PKG_VERSION"))
     }
+
+    /// Folder of the per-artifact lock files.
+    pub fn locks_dir(&self) -> PathBuf {
+        self.root.join("locks")
+    }
+
+    /// Blocks until this process holds the exclusive lock of one artifact (keyed by file name and
+    /// locked sha256). The lock is released when the returned guard is dropped, or when the
+    /// process dies, so a `kill -9` never leaves a stale lock behind.
+    pub fn lock_artifact(&self, coord: &Coord, sha256: &str) -> anyhow::Result<ArtifactLock> {
+        let dir = self.locks_dir();
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let short = sha256.get(..16).unwrap_or(sha256);
+        let path = dir.join(format!("{}-{short}.lock", coord.file_name()));
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open lock file {}", path.display()))?;
+        file.lock()
+            .with_context(|| format!("cannot lock {}", path.display()))?;
+        Ok(ArtifactLock { _file: file })
+    }
+}
+
+/// Holds one artifact's lock; dropping it closes the file, which releases the lock.
+#[derive(Debug)]
+pub struct ArtifactLock {
+    _file: File,
+}
+
+/// Path of the verified-stamp next to a cached file.
+pub fn stamp_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".kclrs-verified");
+    path.with_file_name(name)
+}
+
+/// Size and modification time (nanoseconds since the epoch) as the stamp records them.
+fn size_and_mtime(meta: &std::fs::Metadata) -> Option<(u64, u128)> {
+    let mtime = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+    Some((meta.len(), mtime.as_nanos()))
+}
+
+fn stamp_text(sha256: &str, size: u64, mtime: u128) -> String {
+    format!("kclrs-verified 1\nsha256 {sha256}\nsize {size}\nmtime {mtime}\n")
+}
+
+/// True when `path` has a stamp saying it was hashed to `sha256` and it still has the size
+/// (`size`) and modification time it had then. Costs two `stat`s and one small read, no hashing.
+pub fn stamp_is_fresh(path: &Path, sha256: &str, size: u64) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    let Some((len, mtime)) = size_and_mtime(&meta) else {
+        return false;
+    };
+    if len != size || !meta.is_file() {
+        return false;
+    }
+    std::fs::read_to_string(stamp_path(path))
+        .is_ok_and(|text| text == stamp_text(sha256, size, mtime))
+}
+
+/// Records that `path` (as it is now on disk) hashes to `sha256`.
+pub fn write_stamp(path: &Path, sha256: &str) -> anyhow::Result<()> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let (size, mtime) = size_and_mtime(&meta)
+        .with_context(|| format!("no modification time for {}", path.display()))?;
+    let text = stamp_text(sha256, size, mtime);
+    let stamp = stamp_path(path);
+    if std::fs::read_to_string(&stamp).is_ok_and(|old| old == text) {
+        return Ok(());
+    }
+    // Temp + rename, but no fsync: a stamp lost in a power cut only costs a re-hash, and one
+    // that survives without its file's data is caught by the size check or by `kclrs verify`.
+    let tmp = stamp.with_file_name(format!(
+        ".{}.{}.tmp",
+        stamp.file_name().unwrap_or_default().to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &stamp).with_context(|| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot write {}", stamp.display())
+    })
+}
+
+/// Forgets that `path` was verified, so the next run hashes it again.
+pub fn remove_stamp(path: &Path) {
+    let _ = std::fs::remove_file(stamp_path(path));
+}
+
+/// SHA-256 over a stream of bytes, counting them.
+#[derive(Clone, Debug, Default)]
+pub struct Hasher {
+    sha: sha2::Sha256,
+    pub len: u64,
+}
+
+impl Hasher {
+    pub fn update(&mut self, bytes: &[u8]) {
+        sha2::Digest::update(&mut self.sha, bytes);
+        self.len += bytes.len() as u64;
+    }
+
+    /// Lower-case hex digest.
+    pub fn finish(self) -> String {
+        hex::encode(sha2::Digest::finalize(self.sha))
+    }
+}
+
+/// Hashes a whole file; returns its lower-case hex sha256 and size.
+pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+    hash_file_into(path, |_| Ok(()))
+}
+
+/// Hashes a whole file, handing each chunk read to `sink` too (to copy while hashing).
+pub fn hash_file_into(
+    path: &Path,
+    mut sink: impl FnMut(&[u8]) -> std::io::Result<()>,
+) -> std::io::Result<(String, u64)> {
+    let mut file = File::open(path)?;
+    let mut hasher = Hasher::default();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        sink(&buf[..n])?;
+    }
+    let len = hasher.len;
+    Ok((hasher.finish(), len))
 }
 
 /// Writes `bytes` to `path` via a temp file in the same folder and an atomic rename, creating
@@ -76,6 +223,54 @@ mod tests {
             cache.artifact_path(&coord),
             PathBuf::from("/c/maven/a/b/c/1/c-1-x.jar")
         );
+    }
+
+    #[test]
+    fn stamps_follow_size_mtime_and_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.jar");
+        std::fs::write(&p, b"abc").unwrap();
+        let (sha, len) = hash_file(&p).unwrap();
+        assert_eq!(
+            sha,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert!(!stamp_is_fresh(&p, &sha, len));
+        write_stamp(&p, &sha).unwrap();
+        assert!(stamp_is_fresh(&p, &sha, len));
+        assert!(!stamp_is_fresh(&p, &"0".repeat(64), len));
+        assert!(!stamp_is_fresh(&p, &sha, len + 1));
+        // A rewrite with another mtime makes the stamp stale even at the same size.
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+        std::fs::write(&p, b"abd").unwrap();
+        File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        assert!(!stamp_is_fresh(&p, &sha, len));
+        remove_stamp(&p);
+        assert!(!stamp_path(&p).exists());
+    }
+
+    #[test]
+    fn artifact_locks_exclude_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path().to_path_buf());
+        let coord: Coord = "a:b:1".parse().unwrap();
+        let sha = "ab".repeat(32);
+        let held = cache.lock_artifact(&coord, &sha).unwrap();
+        let lock_file = std::fs::read_dir(cache.locks_dir())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let other = File::options().write(true).open(&lock_file).unwrap();
+        assert!(other.try_lock().is_err());
+        drop(held);
+        assert!(other.try_lock().is_ok());
     }
 
     #[test]

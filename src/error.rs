@@ -64,6 +64,11 @@ pub fn fail<T>(exit: Exit, message: impl Into<String>) -> anyhow::Result<T> {
 
 /// Finds the exit code and hint for an error by looking for a [`UserError`] anywhere in its chain.
 pub fn classify(err: &anyhow::Error) -> (Exit, Option<&str>) {
+    // A UserError attached with `.context(UserError…)` is not reachable through `chain()`
+    // (that yields anyhow's wrapper), but anyhow's own downcast looks through every layer.
+    if let Some(user) = err.downcast_ref::<UserError>() {
+        return (user.exit, user.hint.as_deref());
+    }
     for cause in err.chain() {
         if let Some(user) = cause.downcast_ref::<UserError>() {
             return (user.exit, user.hint.as_deref());
@@ -136,6 +141,15 @@ mod tests {
             text,
             "error: while choosing java\n  caused by: no java\nhint: install one\n"
         );
+    }
+
+    #[test]
+    fn classify_finds_user_error_used_as_context() {
+        let io = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let err = anyhow::Error::new(io)
+            .context(UserError::new(Exit::Input, "cannot read x").hint("h"))
+            .context("outer");
+        assert_eq!(classify(&err), (Exit::Input, Some("h")));
     }
 
     #[test]

@@ -55,6 +55,30 @@ pub fn discover(_env: &Env, _explicit: Option<&Path>, _min_feature: u32) -> Disc
 /// Like [`discover`], but an error (exit code 4) listing every candidate when nothing fits, or
 /// when an explicit choice (`--java`, `KCLRS_JAVA`) is unusable.
 pub fn choose(env: &Env, explicit: Option<&Path>, min_feature: u32) -> anyhow::Result<Candidate> {
+    // TEMP(launch): until launcher-core's discovery lands, an explicit --java is used as given
+    // (a java binary, or a home whose bin/java is taken). Replace with launcher-core's version.
+    if let Some(path) = explicit {
+        let path = env.absolute(path);
+        let java = if path.is_dir() {
+            path.join("bin").join(env.os.java_exe())
+        } else {
+            path
+        };
+        let home = java
+            .parent()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        return Ok(Candidate {
+            java,
+            home,
+            version: String::new(),
+            feature: min_feature,
+            source: Source::Flag,
+            rejected: None,
+        });
+    }
+    // END TEMP(launch)
     discover(env, explicit, min_feature).chosen.ok_or_else(|| {
         crate::error::UserError::new(crate::error::Exit::Java, "no suitable Java found").into()
     })

@@ -1,1 +1,461 @@
-//! Builds the MultiLangDaemon java command (classpath, quoting per platform) and execs it (issue: launcher).
+//! Turns launch options into the MultiLangDaemon java command, shared by `print-command`,
+//! `print-classpath` and `run` so the three can never disagree about what gets started:
+//!
+//! `<java> [jvm args] -cp <user paths>:<locked jars>:<properties dir>
+//! software.amazon.kinesis.multilang.MultiLangDaemon --properties-file <props> [--log-configuration <log>]`
+//!
+//! [`prepare`] loads the lockfile, reads and checks the properties (or the embedded sample),
+//! checks the log configuration, chooses Java and assembles the classpath; [`classpath`] holds the
+//! jar ordering, [`quote`] the shell quoting and [`exec`] the hand-over to the JVM.
+
+pub mod classpath;
+pub mod exec;
+pub mod quote;
+
+use std::borrow::Cow;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use crate::cache::Cache;
+use crate::env::Env;
+use crate::error::{Exit, UserError};
+use crate::lockfile::Lockfile;
+use crate::properties::KclProperties;
+
+pub use classpath::{Classpath, JarSource};
+pub use exec::exec;
+pub use quote::Shell;
+
+/// The daemon's main class.
+pub const MAIN_CLASS: &str = "software.amazon.kinesis.multilang.MultiLangDaemon";
+
+/// How many missing coordinates a message lists before summarising the rest.
+const MISSING_SHOWN: usize = 3;
+
+/// Everything the launch flags say, as plain values (the commands fill it from clap).
+#[derive(Clone, Debug)]
+pub struct LaunchOptions {
+    /// `--properties`, as given.
+    pub properties: Option<PathBuf>,
+    /// `--sample`: use the embedded sample properties (wins over `properties`).
+    pub sample: bool,
+    /// `-c` entries, as given; placed first on the classpath.
+    pub classpath: Vec<PathBuf>,
+    pub log_configuration: Option<PathBuf>,
+    /// `--java`: a java binary or a Java home.
+    pub java: Option<PathBuf>,
+    /// JVM options placed before `-cp`.
+    pub jvm_args: Vec<String>,
+    /// `--lockfile`, or `None` for the embedded lock.
+    pub lockfile: Option<PathBuf>,
+    /// `--cache-dir` as given (only to repeat it in hints).
+    pub cache_dir_flag: Option<PathBuf>,
+    /// The cache (for the jars unless `jars_dir`, and for the sample files).
+    pub cache: Cache,
+    /// `--jars-dir`.
+    pub jars_dir: Option<PathBuf>,
+    /// Warnings about the properties are errors.
+    pub strict: bool,
+}
+
+/// Which subcommand is preparing: decides what is required and what is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    PrintClasspath,
+    PrintCommand,
+    Run,
+}
+
+impl Purpose {
+    fn name(self) -> &'static str {
+        match self {
+            Purpose::PrintClasspath => "print-classpath",
+            Purpose::PrintCommand => "print-command",
+            Purpose::Run => "run",
+        }
+    }
+
+    fn needs_command(self) -> bool {
+        self != Purpose::PrintClasspath
+    }
+}
+
+/// A program, its arguments (without the program) and the directory it runs in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JavaCommand {
+    pub program: PathBuf,
+    pub args: Vec<OsString>,
+    pub cwd: PathBuf,
+}
+
+/// The `--format json` shape of a command.
+#[derive(Debug, serde::Serialize)]
+pub struct CommandJson<'a> {
+    pub program: &'a str,
+    pub args: Vec<&'a str>,
+    pub cwd: &'a str,
+}
+
+/// `value` as text, or an error saying that the `what` cannot be printed.
+pub fn utf8<'a>(what: &str, value: &'a std::ffi::OsStr) -> anyhow::Result<&'a str> {
+    value.to_str().ok_or_else(|| {
+        UserError::new(
+            Exit::Failure,
+            format!(
+                "cannot print the {what} {}: it is not valid UTF-8",
+                value.to_string_lossy()
+            ),
+        )
+        .hint("use `kclrs run`, which passes such paths through unchanged")
+        .into()
+    })
+}
+
+impl JavaCommand {
+    /// The daemon command for `java`, the JVM options, the joined classpath and the files.
+    pub fn daemon(
+        java: PathBuf,
+        jvm_args: &[String],
+        classpath: OsString,
+        properties: &Path,
+        log_configuration: Option<&Path>,
+        cwd: PathBuf,
+    ) -> JavaCommand {
+        let mut args: Vec<OsString> = jvm_args.iter().map(OsString::from).collect();
+        args.extend([
+            OsString::from("-cp"),
+            classpath,
+            OsString::from(MAIN_CLASS),
+            OsString::from("--properties-file"),
+            properties.as_os_str().to_owned(),
+        ]);
+        if let Some(log) = log_configuration {
+            args.push(OsString::from("--log-configuration"));
+            args.push(log.as_os_str().to_owned());
+        }
+        JavaCommand {
+            program: java,
+            args,
+            cwd,
+        }
+    }
+
+    /// Program and arguments as text; an error names the first that is not UTF-8.
+    pub fn utf8_words(&self) -> anyhow::Result<(&str, Vec<&str>)> {
+        let program = utf8("program", self.program.as_os_str())?;
+        let args = self
+            .args
+            .iter()
+            .map(|a| utf8("argument", a))
+            .collect::<anyhow::Result<_>>()?;
+        Ok((program, args))
+    }
+
+    /// One line that `shell` runs as exactly this command.
+    pub fn to_shell_line(&self, shell: Shell) -> anyhow::Result<String> {
+        let (program, args) = self.utf8_words()?;
+        Ok(quote::command_line(shell, program, &args)?)
+    }
+
+    /// `{"program": …, "args": […], "cwd": …}`.
+    pub fn to_json(&self) -> anyhow::Result<CommandJson<'_>> {
+        let (program, args) = self.utf8_words()?;
+        Ok(CommandJson {
+            program,
+            args,
+            cwd: utf8("working directory", self.cwd.as_os_str())?,
+        })
+    }
+}
+
+/// What [`prepare`] found.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub lock: Lockfile,
+    pub properties: Option<KclProperties>,
+    pub classpath: Classpath,
+    /// The java command; `None` for [`Purpose::PrintClasspath`].
+    pub command: Option<JavaCommand>,
+    pub jars: JarSource,
+}
+
+impl Prepared {
+    /// `N of M locked jars are missing from …: a, b, c and K more`, or `None` if none are.
+    pub fn missing_summary(&self) -> Option<String> {
+        let missing = &self.classpath.missing;
+        if missing.is_empty() {
+            return None;
+        }
+        let place = match &self.jars {
+            JarSource::Cache(cache) => format!("the kclrs cache ({})", cache.maven_dir().display()),
+            JarSource::Dir(dir) => format!("--jars-dir {}", dir.display()),
+        };
+        let shown: Vec<String> = missing
+            .iter()
+            .take(MISSING_SHOWN)
+            .map(ToString::to_string)
+            .collect();
+        let more = missing.len().saturating_sub(MISSING_SHOWN);
+        let tail = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "{} of {} locked jars are missing from {place}: {}{tail}",
+            missing.len(),
+            self.classpath.locked,
+            shown.join(", ")
+        ))
+    }
+}
+
+/// The `kclrs download-jars …` command that fetches the jars these options expect, quoted for
+/// `shell` and repeating `--lockfile`, `--cache-dir` and (as `--dest`) `--jars-dir`.
+pub fn fetch_command(env: &Env, opts: &LaunchOptions, shell: Shell) -> String {
+    let mut line = String::from("kclrs download-jars");
+    let flags = [
+        ("--lockfile", &opts.lockfile),
+        ("--cache-dir", &opts.cache_dir_flag),
+        ("--dest", &opts.jars_dir),
+    ];
+    for (flag, value) in flags {
+        if let Some(path) = value {
+            let path = env.absolute(path).to_string_lossy().into_owned();
+            // Paths from the command line cannot hold NUL; should one, show it unquoted.
+            let quoted = quote::word(shell, &path).map_or_else(|_| path.clone(), Cow::into_owned);
+            line.push_str(&format!(" {flag} {quoted}"));
+        }
+    }
+    line
+}
+
+/// Warns on stderr when locked jars are missing, naming the command that fetches them.
+pub fn warn_missing(env: &Env, opts: &LaunchOptions, prepared: &Prepared) {
+    if let Some(summary) = prepared.missing_summary() {
+        let fetch = fetch_command(env, opts, Shell::for_os(env.os));
+        crate::ui::warn(env, &format!("{summary}\n  `{fetch}` fetches them"));
+    }
+}
+
+/// The properties file to use: the sample when `--sample` is given (even with `--properties`,
+/// as the Python helper did, with a warning), else `--properties`. Required unless
+/// `purpose` is print-classpath.
+fn properties_path(
+    env: &Env,
+    opts: &LaunchOptions,
+    purpose: Purpose,
+) -> anyhow::Result<Option<PathBuf>> {
+    if opts.sample {
+        if let Some(given) = &opts.properties {
+            crate::ui::warn(
+                env,
+                &format!(
+                    "both --sample and --properties {} given: using the sample properties",
+                    given.display()
+                ),
+            );
+        }
+        return crate::sample::materialize(&opts.cache).map(Some);
+    }
+    match &opts.properties {
+        Some(path) => Ok(Some(path.clone())),
+        None if purpose.needs_command() => Err(UserError::new(
+            Exit::Usage,
+            format!("`kclrs {}` needs a properties file", purpose.name()),
+        )
+        .hint("pass --properties FILE, or --sample to use the sample that ships with kclrs")
+        .into()),
+        None => Ok(None),
+    }
+}
+
+/// Checks that the log configuration is an existing file and returns its absolute path.
+fn log_configuration(env: &Env, given: &Path) -> anyhow::Result<PathBuf> {
+    let path = env.absolute(given);
+    let problem = match std::fs::metadata(&path) {
+        Ok(m) if m.is_file() => return Ok(path),
+        Ok(_) => "is not a file".to_string(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist".to_string(),
+        Err(e) => format!("cannot be read: {e}"),
+    };
+    Err(UserError::new(
+        Exit::Input,
+        format!("log configuration {} {problem}", path.display()),
+    )
+    .hint("pass an existing logback configuration file with --log-configuration, or leave it out")
+    .into())
+}
+
+/// Does everything but printing or starting: see the module documentation.
+pub fn prepare(env: &Env, opts: &LaunchOptions, purpose: Purpose) -> anyhow::Result<Prepared> {
+    let lockfile = opts.lockfile.as_deref().map(|p| env.absolute(p));
+    let lock = Lockfile::load(lockfile.as_deref())?;
+    let properties = match properties_path(env, opts, purpose)? {
+        Some(path) => {
+            let props = crate::properties::load(env, &path)?;
+            for warning in crate::properties::check(&props, env, opts.strict)? {
+                crate::ui::warn(env, &warning);
+            }
+            Some(props)
+        }
+        None => None,
+    };
+    let log = match &opts.log_configuration {
+        Some(given) if purpose.needs_command() => Some(log_configuration(env, given)?),
+        _ => None,
+    };
+    let java = if purpose.needs_command() {
+        Some(crate::java::choose(
+            env,
+            opts.java.as_deref(),
+            lock.min_java_feature(),
+        )?)
+    } else {
+        None
+    };
+    let jars = match &opts.jars_dir {
+        Some(dir) => JarSource::Dir(env.absolute(dir)),
+        None => JarSource::Cache(opts.cache.clone()),
+    };
+    let props_dir = properties
+        .as_ref()
+        .and_then(|p| p.path.parent().map(Path::to_path_buf));
+    let classpath = classpath::assemble(env, &lock, &jars, &opts.classpath, props_dir.as_deref())?;
+    let command = match (java, &properties) {
+        (Some(java), Some(props)) => Some(JavaCommand::daemon(
+            java.java,
+            &opts.jvm_args,
+            classpath::join(&classpath.entries, env.os)?,
+            &props.path,
+            log.as_deref(),
+            env.cwd.clone(),
+        )),
+        _ => None,
+    };
+    Ok(Prepared {
+        lock,
+        properties,
+        classpath,
+        command,
+        jars,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command(os_sep_cp: &str) -> JavaCommand {
+        JavaCommand::daemon(
+            PathBuf::from("/jdk/bin/java"),
+            &["-Xmx1g".to_string()],
+            OsString::from(os_sep_cp),
+            Path::new("/app/my app.properties"),
+            Some(Path::new("/app/logback.xml")),
+            PathBuf::from("/work"),
+        )
+    }
+
+    #[test]
+    fn daemon_command_has_the_documented_shape() {
+        let cmd = command("/a.jar:/app");
+        let (program, args) = cmd.utf8_words().unwrap();
+        assert_eq!(program, "/jdk/bin/java");
+        assert_eq!(
+            args,
+            vec![
+                "-Xmx1g",
+                "-cp",
+                "/a.jar:/app",
+                MAIN_CLASS,
+                "--properties-file",
+                "/app/my app.properties",
+                "--log-configuration",
+                "/app/logback.xml"
+            ]
+        );
+        assert_eq!(
+            serde_json::to_value(cmd.to_json().unwrap()).unwrap(),
+            serde_json::json!({
+                "program": "/jdk/bin/java",
+                "args": args,
+                "cwd": "/work",
+            })
+        );
+        assert_eq!(
+            cmd.to_shell_line(Shell::Posix).unwrap(),
+            format!("/jdk/bin/java -Xmx1g -cp /a.jar:/app {MAIN_CLASS} --properties-file '/app/my app.properties' --log-configuration /app/logback.xml")
+        );
+    }
+
+    #[test]
+    fn windows_command_is_powershell_with_semicolons() {
+        let cmd = JavaCommand::daemon(
+            PathBuf::from(r"C:\Program Files\Eclipse Adoptium\jdk-17\bin\java.exe"),
+            &[],
+            classpath::join(
+                &[
+                    PathBuf::from(r"C:\kclrs\cache\a.jar"),
+                    PathBuf::from(r"C:\My App"),
+                ],
+                crate::env::Os::Windows,
+            )
+            .unwrap(),
+            Path::new(r"C:\My App\app.properties"),
+            None,
+            PathBuf::from(r"C:\My App"),
+        );
+        assert_eq!(
+            cmd.to_shell_line(Shell::for_os(crate::env::Os::Windows))
+                .unwrap(),
+            format!(
+                r"& 'C:\Program Files\Eclipse Adoptium\jdk-17\bin\java.exe' -cp 'C:\kclrs\cache\a.jar;C:\My App' {MAIN_CLASS} --properties-file 'C:\My App\app.properties'"
+            )
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_paths_cannot_be_printed() {
+        use std::os::unix::ffi::OsStringExt;
+        let mut bad = command("/a.jar");
+        bad.args.push(OsString::from_vec(vec![b'/', 0xff]));
+        let err = bad.to_shell_line(Shell::Posix).unwrap_err();
+        assert!(err.to_string().contains("not valid UTF-8"), "{err}");
+        assert!(bad.to_json().is_err());
+    }
+
+    #[test]
+    fn fetch_command_repeats_the_flags_that_matter() {
+        let env = Env::fake(crate::env::Os::Linux, None, PathBuf::from("/w"));
+        let mut opts = LaunchOptions {
+            properties: None,
+            sample: false,
+            classpath: Vec::new(),
+            log_configuration: None,
+            java: None,
+            jvm_args: Vec::new(),
+            lockfile: None,
+            cache_dir_flag: None,
+            cache: Cache::new(PathBuf::from("/c")),
+            jars_dir: None,
+            strict: false,
+        };
+        assert_eq!(
+            fetch_command(&env, &opts, Shell::Posix),
+            "kclrs download-jars"
+        );
+        opts.lockfile = Some(PathBuf::from("my lock.toml"));
+        opts.cache_dir_flag = Some(PathBuf::from("/c"));
+        opts.jars_dir = Some(PathBuf::from("jars"));
+        assert_eq!(
+            fetch_command(&env, &opts, Shell::Posix),
+            "kclrs download-jars --lockfile '/w/my lock.toml' --cache-dir /c --dest /w/jars"
+        );
+        assert_eq!(
+            fetch_command(&env, &opts, Shell::PowerShell),
+            "kclrs download-jars --lockfile '/w/my lock.toml' --cache-dir '/c' --dest '/w/jars'"
+        );
+    }
+}

@@ -4,6 +4,7 @@
 //! benchmarked without going through the command line; only `cli` and `commands` know about clap.
 
 pub mod cache;
+pub mod classfile;
 pub mod cli;
 pub mod commands;
 pub mod env;

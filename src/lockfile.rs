@@ -56,7 +56,7 @@ impl std::fmt::Display for Origin {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lockfile {
     pub roots: Vec<Coord>,
-    /// Highest Java feature version any locked class needs (8 for KCL 3.x); `None` if unknown.
+    /// Highest Java feature version any locked class needs (from the class files); `None` if unknown.
     pub min_java: Option<u32>,
     /// Hash of the resolution inputs (roots, exclusions, resolver version), for `lock --check`.
     pub input_hash: Option<String>,

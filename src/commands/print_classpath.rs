@@ -1,13 +1,32 @@
-//! `kclrs print-classpath`: not built yet; its issue describes it.
+//! `kclrs print-classpath`: prints the MultiLangDaemon classpath (same flags as `print-command`),
+//! joined with the platform separator, one entry per line, or as a JSON array. Java is not
+//! needed for this, and neither is a properties file (without one, its folder is not added).
 
 use std::process::ExitCode;
 
-use crate::cli::PrintClasspathArgs;
+use crate::cli::{ClasspathFormat, PrintClasspathArgs};
 use crate::env::Env;
+use crate::launch::{self, Purpose};
 
-pub fn run(_args: &PrintClasspathArgs, _env: &Env) -> anyhow::Result<ExitCode> {
-    crate::error::fail(
-        crate::error::Exit::Failure,
-        "`kclrs print-classpath` is not implemented yet",
-    )
+pub fn run(args: &PrintClasspathArgs, env: &Env) -> anyhow::Result<ExitCode> {
+    let opts =
+        super::print_command::launch_options(&args.launch, &args.lockfile, &args.cache, env)?;
+    let prepared = launch::prepare(env, &opts, Purpose::PrintClasspath)?;
+    launch::warn_missing(env, &opts, &prepared);
+    let entries = &prepared.classpath.entries;
+    let text: Vec<&str> = entries
+        .iter()
+        .map(|e| launch::utf8("classpath entry", e.as_os_str()))
+        .collect::<anyhow::Result<_>>()?;
+    match args.format {
+        ClasspathFormat::Plain => {
+            let joined = launch::classpath::join(entries, env.os)?;
+            crate::ui::print(&format!("{}\n", joined.to_string_lossy()))?;
+        }
+        ClasspathFormat::Lines => {
+            crate::ui::print(&text.iter().map(|t| format!("{t}\n")).collect::<String>())?;
+        }
+        ClasspathFormat::Json => crate::ui::print_json(&text)?,
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -6,3 +6,7 @@
 mod support;
 
 mod basics;
+mod download;
+mod launch;
+mod lock;
+mod server;

@@ -1,0 +1,101 @@
+//! The lowest Java feature version a jar runs on, read from its class files.
+//!
+//! `kclrs lock` records it so the launcher can pick a Java that will not fail with
+//! `UnsupportedClassVersionError`. It is the highest class-file major version over all `.class`
+//! entries, minus 44 (major 52 is Java 8). Multi-release entries under `META-INF/versions/` and
+//! `module-info.class` are skipped: older Javas never load them. Only the zip central directory
+//! and the first 8 bytes of each class are read (the first bytes of a deflated entry inflate
+//! without inflating the rest), so a 60 MiB jar costs a few milliseconds, not an unpack.
+
+use std::io::{Read, Seek};
+
+use anyhow::Context;
+
+/// Class-file major version of Java 1.0/1.1; feature version = major − 44.
+const MAJOR_OFFSET: u16 = 44;
+
+/// Whether an entry's class decides which Java the jar needs.
+fn counts(name: &str) -> bool {
+    name.ends_with(".class")
+        && !name.starts_with("META-INF/versions/")
+        && name.rsplit('/').next() != Some("module-info.class")
+}
+
+/// The highest Java feature version any counted class of the zip needs, `None` if it has no
+/// classes. `name` is used in errors.
+pub fn min_java<R: Read + Seek>(reader: R, name: &str) -> anyhow::Result<Option<u32>> {
+    let mut zip = zip::ZipArchive::new(reader)
+        .with_context(|| format!("{name} is not a valid jar (zip) file"))?;
+    let mut highest: Option<u16> = None;
+    for i in 0..zip.len() {
+        let mut entry = zip
+            .by_index(i)
+            .with_context(|| format!("cannot read entry {i} of {name}"))?;
+        if !entry.is_file() || !counts(entry.name()) {
+            continue;
+        }
+        let mut head = [0u8; 8];
+        entry
+            .read_exact(&mut head)
+            .with_context(|| format!("{name}: class {} is truncated", entry.name()))?;
+        if head[..4] != [0xCA, 0xFE, 0xBA, 0xBE] {
+            anyhow::bail!(
+                "{name}: {} is not a class file (bad magic number)",
+                entry.name()
+            );
+        }
+        let major = u16::from_be_bytes([head[6], head[7]]);
+        highest = Some(highest.map_or(major, |h| h.max(major)));
+    }
+    Ok(highest.map(|m| u32::from(m.saturating_sub(MAJOR_OFFSET))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Cursor, Write};
+
+    fn class(major: u16) -> Vec<u8> {
+        let mut v = vec![0xCA, 0xFE, 0xBA, 0xBE, 0, 0];
+        v.extend_from_slice(&major.to_be_bytes());
+        v.extend_from_slice(&[0; 64]);
+        v
+    }
+
+    fn jar(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let mut buf = Cursor::new(Vec::new());
+        let mut w = zip::ZipWriter::new(&mut buf);
+        for (name, bytes) in entries {
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            w.start_file(*name, opts).unwrap();
+            w.write_all(bytes).unwrap();
+        }
+        w.finish().unwrap();
+        buf.into_inner()
+    }
+
+    #[test]
+    fn highest_major_wins_and_multi_release_entries_are_ignored() {
+        let bytes = jar(&[
+            ("a/A.class", class(52)),
+            ("a/B.class", class(55)),
+            ("META-INF/versions/21/a/A.class", class(65)),
+            ("module-info.class", class(53)),
+            ("a/readme.txt", b"hi".to_vec()),
+        ]);
+        assert_eq!(min_java(Cursor::new(bytes), "t.jar").unwrap(), Some(11));
+        let none = jar(&[("x.txt", b"x".to_vec())]);
+        assert_eq!(min_java(Cursor::new(none), "t.jar").unwrap(), None);
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        assert!(min_java(Cursor::new(b"not a zip".to_vec()), "t.jar").is_err());
+        let bad = jar(&[("A.class", b"notaclass".to_vec())]);
+        let e = min_java(Cursor::new(bad), "t.jar").unwrap_err();
+        assert!(format!("{e:#}").contains("bad magic"), "{e:#}");
+        let short = jar(&[("A.class", vec![0xCA, 0xFE])]);
+        assert!(min_java(Cursor::new(short), "t.jar").is_err());
+    }
+}

@@ -1,1 +1,0 @@
-//! Downloads of locked artifacts: parallel, verified, retried, cached (issue: download-jars).

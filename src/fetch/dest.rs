@@ -1,0 +1,150 @@
+//! `--dest DIR`: the locked jars as plain files in one folder, for tools that want a lib/ folder.
+//! Names follow Maven's `dependency:copy-dependencies` (`artifactId-version[-classifier].ext`,
+//! with a `groupId.` prefix on every artifact whose plain name would clash), files are hard links
+//! to the verified cache entries (copies across filesystems), and jars the lock does not list are
+//! removed unless asked not to, so the folder is exactly the classpath and never a stale mix.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::Report;
+use crate::maven::Coord;
+
+/// What `--dest` changed.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct DestReport {
+    pub dir: PathBuf,
+    /// Path in DIR of each artifact, in lockfile order.
+    pub files: Vec<PathBuf>,
+    /// Files written or replaced in this run.
+    pub placed: usize,
+    /// Jars removed because the lock does not list them.
+    pub pruned: Vec<PathBuf>,
+}
+
+/// File names in DIR for `coords`, in the same order.
+pub fn dest_names(coords: &[Coord]) -> Vec<String> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for c in coords {
+        *counts.entry(c.file_name()).or_default() += 1;
+    }
+    coords
+        .iter()
+        .map(|c| {
+            let name = c.file_name();
+            if counts[&name] > 1 {
+                format!("{}.{name}", c.group)
+            } else {
+                name
+            }
+        })
+        .collect()
+}
+
+/// Links or copies every artifact of `report` into `dir` and prunes other jars unless `keep_others`.
+pub fn materialize(report: &Report, dir: &Path, keep_others: bool) -> anyhow::Result<DestReport> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create --dest {}", dir.display()))?;
+    let coords: Vec<Coord> = report.artifacts.iter().map(|a| a.coords.clone()).collect();
+    let names = dest_names(&coords);
+    let mut out = DestReport {
+        dir: dir.to_path_buf(),
+        ..DestReport::default()
+    };
+    for (a, name) in report.artifacts.iter().zip(&names) {
+        let target = dir.join(name);
+        if place(&a.path, &target)? {
+            out.placed += 1;
+        }
+        out.files.push(target);
+    }
+    if !keep_others {
+        let wanted: BTreeSet<&str> = names.iter().map(String::as_str).collect();
+        let entries =
+            std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
+        for entry in entries {
+            let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_file = entry
+                .file_type()
+                .is_ok_and(|t| t.is_file() || t.is_symlink());
+            if is_file && name.ends_with(".jar") && !wanted.contains(name.as_str()) {
+                let path = entry.path();
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+                out.pruned.push(path);
+            }
+        }
+        out.pruned.sort();
+    }
+    Ok(out)
+}
+
+/// Makes `target` hold the bytes of `src`; false when it already did.
+fn place(src: &Path, target: &Path) -> anyhow::Result<bool> {
+    let src_meta =
+        std::fs::metadata(src).with_context(|| format!("cannot read {}", src.display()))?;
+    if let Ok(meta) = std::fs::symlink_metadata(target) {
+        if same_bytes(&src_meta, &meta) {
+            return Ok(false);
+        }
+    }
+    let tmp = super::temp_path(target);
+    if std::fs::hard_link(src, &tmp).is_err() {
+        std::fs::copy(src, &tmp)
+            .with_context(|| format!("cannot copy {} to {}", src.display(), tmp.display()))?;
+        // The copy gets the cache file's mtime so the next run can tell it is unchanged.
+        if let Ok(modified) = src_meta.modified() {
+            let file = std::fs::File::options().write(true).open(&tmp);
+            if let Ok(file) = file {
+                let _ = file.set_modified(modified);
+            }
+        }
+    }
+    std::fs::rename(&tmp, target).with_context(|| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot move {} into place", target.display())
+    })?;
+    Ok(true)
+}
+
+/// Same file (hard link), or a regular file with the same size and mtime (an earlier copy).
+fn same_bytes(src: &std::fs::Metadata, target: &std::fs::Metadata) -> bool {
+    if !target.is_file() {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if src.dev() == target.dev() && src.ino() == target.ino() {
+            return true;
+        }
+    }
+    src.len() == target.len()
+        && src.modified().ok().is_some()
+        && src.modified().ok() == target.modified().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clashing_names_get_a_group_prefix() {
+        let coords: Vec<Coord> = ["a.x:core:1", "b.y:core:1", "a.x:util:1", "c:core:2"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        assert_eq!(
+            dest_names(&coords),
+            [
+                "a.x.core-1.jar",
+                "b.y.core-1.jar",
+                "util-1.jar",
+                "core-2.jar"
+            ]
+        );
+    }
+}

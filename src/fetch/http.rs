@@ -1,0 +1,641 @@
+//! The async half of the fetch: for each artifact not already verified in the cache, take its
+//! lock, re-check the cache, try the local repository, then each remote in order; up to `jobs`
+//! artifacts at a time on one tokio runtime and one keep-alive HTTP client per proxy setting.
+//!
+//! A download streams into a temp file next to its final path while hashing; the body is cut off
+//! one byte past the locked size; the file is renamed into place only when size and sha256 match.
+//! Connect errors, timeouts, 5xx and 429 are retried with exponential backoff and jitter (a
+//! `Retry-After` is honoured, capped); a body that broke off is resumed with `Range` and appended
+//! to only when the answer is a 206 for exactly the missing range. A 404 moves on to the next
+//! repository; a checksum mismatch is reported and never retried from the same URL.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context;
+use futures_util::StreamExt;
+use reqwest::header::{HeaderMap, CONTENT_RANGE, RANGE, RETRY_AFTER};
+use reqwest::StatusCode;
+
+use super::local::{self, Cached};
+use super::progress::{FileBar, Progress};
+use super::{fetched, one_line, redact_url, FetchOptions, HttpOptions, Outcome, Source};
+use crate::cache::{self, Cache, Hasher};
+use crate::lockfile::LockedArtifact;
+use crate::maven::settings::Remote;
+
+/// One remote with the client that talks to it (`None` for `file://` remotes).
+#[derive(Debug)]
+struct Endpoint {
+    remote: Remote,
+    client: Option<reqwest::Client>,
+}
+
+/// Shared, read-only state of one fetch.
+#[derive(Debug)]
+struct Job {
+    cache: Cache,
+    options: FetchOptions,
+    endpoints: Vec<Endpoint>,
+    progress: Progress,
+}
+
+/// Fetches `wanted` (in that order in the result); `Missing` lists why each source failed.
+pub(super) fn fetch_all(
+    wanted: &[&LockedArtifact],
+    cache: &Cache,
+    options: &FetchOptions,
+    env: &crate::env::Env,
+) -> anyhow::Result<Vec<Outcome>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let endpoints = if options.offline {
+        Vec::new()
+    } else {
+        endpoints(&options.remotes, &options.http)?
+    };
+    let total: u64 = wanted.iter().map(|a| a.size).sum();
+    let job = Arc::new(Job {
+        cache: cache.clone(),
+        options: options.clone(),
+        endpoints,
+        progress: Progress::new(options.progress, total, env),
+    });
+    let owned: Vec<LockedArtifact> = wanted.iter().map(|a| (*a).clone()).collect();
+    let mut outcomes = runtime.block_on(async {
+        futures_util::stream::iter(owned.into_iter().enumerate().map(|(i, a)| {
+            let job = Arc::clone(&job);
+            async move { (i, one(&job, a).await) }
+        }))
+        .buffer_unordered(options.jobs.max(1))
+        .collect::<Vec<_>>()
+        .await
+    });
+    job.progress.finish();
+    outcomes.sort_by_key(|(i, _)| *i);
+    Ok(outcomes.into_iter().map(|(_, o)| o).collect())
+}
+
+/// Builds one client for all remotes without their own proxy, one per remote with one.
+fn endpoints(remotes: &[Remote], http: &HttpOptions) -> anyhow::Result<Vec<Endpoint>> {
+    let mut shared: Option<reqwest::Client> = None;
+    let mut out = Vec::with_capacity(remotes.len());
+    for remote in remotes {
+        let client = if remote.url.starts_with("file:") {
+            None
+        } else if remote.proxy.is_some() {
+            Some(client(remote, http)?)
+        } else {
+            if shared.is_none() {
+                shared = Some(client(remote, http)?);
+            }
+            shared.clone()
+        };
+        out.push(Endpoint {
+            remote: remote.clone(),
+            client,
+        });
+    }
+    Ok(out)
+}
+
+fn client(remote: &Remote, http: &HttpOptions) -> anyhow::Result<reqwest::Client> {
+    let max = http.max_redirects;
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > max {
+            let msg = format!("more than {max} redirects");
+            return attempt.error(msg);
+        }
+        let was_https = attempt.previous().iter().any(|u| u.scheme() == "https");
+        if was_https && attempt.url().scheme() != "https" {
+            let msg = format!(
+                "refused redirect from https to {}",
+                redact_url(attempt.url().as_str())
+            );
+            return attempt.error(msg);
+        }
+        attempt.follow()
+    });
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(http.connect_timeout)
+        .read_timeout(http.read_timeout)
+        .redirect(policy)
+        .user_agent(concat!("kclrs/", env!("CARGO_PKG_VERSION")));
+    if let Some(p) = &remote.proxy {
+        let mut proxy = reqwest::Proxy::all(&p.url)
+            .with_context(|| format!("bad proxy URL {} for {}", redact_url(&p.url), remote.id))?;
+        if let Some(c) = &p.credentials {
+            proxy = proxy.basic_auth(&c.username, &c.password);
+        }
+        let bypass: Vec<String> = p
+            .non_proxy_hosts
+            .iter()
+            .map(|h| h.trim_start_matches('*').to_string())
+            .collect();
+        if !bypass.is_empty() {
+            proxy = proxy.no_proxy(reqwest::NoProxy::from_string(&bypass.join(",")));
+        }
+        builder = builder.proxy(proxy);
+    }
+    builder
+        .build()
+        .with_context(|| format!("cannot set up an HTTP client for repository {}", remote.id))
+}
+
+/// Everything for one artifact, under its cross-process lock.
+async fn one(job: &Arc<Job>, a: LockedArtifact) -> Outcome {
+    match one_inner(job, &a).await {
+        Ok(outcome) => outcome,
+        Err(e) => Outcome::Missing(vec![one_line(&e)]),
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .context("a file task stopped unexpectedly")?
+}
+
+async fn one_inner(job: &Arc<Job>, a: &LockedArtifact) -> anyhow::Result<Outcome> {
+    let path = job.cache.artifact_path(&a.coord);
+    let (cache, art) = (job.cache.clone(), a.clone());
+    let _lock = blocking(move || cache.lock_artifact(&art.coord, &art.sha256)).await?;
+    let (cache, art) = (job.cache.clone(), a.clone());
+    let mut why = Vec::new();
+    match blocking(move || local::check_cache(&art, &cache)).await? {
+        Cached::Ready => {
+            job.progress.add(a.size);
+            return Ok(Outcome::Ready(fetched(a, path, Source::Cache, None, true)));
+        }
+        Cached::Absent => {}
+        Cached::Removed(reason) => {
+            job.progress.warn(&format!("{}: {reason}", a.coord));
+            why.push(reason);
+        }
+    }
+    if let Some(repo) = &job.options.local_repo {
+        let (cache, art, repo) = (job.cache.clone(), a.clone(), repo.clone());
+        match blocking(move || local::take_from_local_repo(&art, &cache, &repo)).await? {
+            Ok(origin) => {
+                job.progress.add(a.size);
+                let f = fetched(a, path, Source::LocalRepo, Some(origin), false);
+                return Ok(Outcome::Ready(f));
+            }
+            Err(reason) => why.push(reason),
+        }
+    }
+    if job.options.offline {
+        why.push("--offline: no remote repository tried".into());
+    } else if job.endpoints.is_empty() {
+        why.push("no remote repository is configured".into());
+    }
+    for (index, endpoint) in job.endpoints.iter().enumerate() {
+        match from_remote(job, index, endpoint, a, &path).await? {
+            Ok(origin) => {
+                let f = fetched(a, path, Source::Remote, Some(origin), false);
+                return Ok(Outcome::Ready(f));
+            }
+            Err(reason) => why.push(reason),
+        }
+    }
+    Ok(Outcome::Missing(why))
+}
+
+/// `base` + repository path; the base may or may not end in `/`.
+fn artifact_url(base: &str, a: &LockedArtifact) -> String {
+    format!("{}/{}", base.trim_end_matches('/'), a.coord.repo_path())
+}
+
+/// Tries one remote: `Ok(Ok(origin))` when the cache now holds the artifact, `Ok(Err(reason))`
+/// when this remote could not provide it.
+async fn from_remote(
+    job: &Arc<Job>,
+    index: usize,
+    endpoint: &Endpoint,
+    a: &LockedArtifact,
+    path: &Path,
+) -> anyhow::Result<Result<String, String>> {
+    let remote = &endpoint.remote;
+    let url = artifact_url(&remote.url, a);
+    let origin = format!("{} ({})", remote.id, redact_url(&url));
+    let shown = format!("repository {origin}");
+    let Some(client) = &endpoint.client else {
+        let file = reqwest::Url::parse(&url)
+            .ok()
+            .and_then(|u| u.to_file_path().ok());
+        let Some(file) = file else {
+            return Ok(Err(format!("{shown}: not a usable file URL")));
+        };
+        let (cache, art) = (job.cache.clone(), a.clone());
+        let taken = blocking(move || local::take_file(&art, &cache, &file, "that folder")).await?;
+        if taken.is_ok() {
+            job.progress.add(a.size);
+        }
+        return Ok(taken.map(|_| origin).map_err(|e| format!("{shown}: {e}")));
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let part = super::temp_path(path);
+    let bar = job.progress.file(&a.coord.file_name(), a.size);
+    let result = download(job, client, remote, &url, a, &part, &bar).await;
+    drop(bar);
+    let answer = match result {
+        Ok(Attempt::Done(sha)) if sha == a.sha256 => {
+            std::fs::rename(&part, path)
+                .with_context(|| format!("cannot move {} into place", path.display()))?;
+            cache::write_stamp(path, &sha)?;
+            return Ok(Ok(origin));
+        }
+        Ok(Attempt::Done(sha)) => {
+            let answer = format!(
+                "checksum mismatch from {shown}: expected sha256 {}, got {sha}",
+                a.sha256
+            );
+            // Loud even when a later repository has the right bytes: someone serves wrong ones.
+            // (Without a next repository the final error reports it.)
+            if index + 1 < job.endpoints.len() {
+                let msg = format!("{}: {answer}; trying the next repository", a.coord);
+                job.progress.warn(&msg);
+            }
+            answer
+        }
+        Ok(Attempt::NotFound(status)) => format!("{shown}: not found ({status})"),
+        Ok(Attempt::Fatal(reason) | Attempt::Retry(reason, _) | Attempt::Restart(reason)) => {
+            format!("{shown}: {reason}")
+        }
+        Err(e) => format!("{shown}: {}", one_line(&e)),
+    };
+    let _ = std::fs::remove_file(&part);
+    Ok(Err(answer))
+}
+
+/// The result of one request, or of a whole retried download.
+#[derive(Debug)]
+enum Attempt {
+    /// The body is complete at the locked size; here is its sha256.
+    Done(String),
+    NotFound(StatusCode),
+    /// Not worth retrying from this URL.
+    Fatal(String),
+    /// Worth retrying, after at least the given delay if the server asked for one.
+    Retry(String, Option<Duration>),
+    /// The server answered a resume oddly: retry from byte 0.
+    Restart(String),
+}
+
+/// Downloads `url` into `part` with retries; the caller checks the hash and renames.
+async fn download(
+    job: &Arc<Job>,
+    client: &reqwest::Client,
+    remote: &Remote,
+    url: &str,
+    a: &LockedArtifact,
+    part: &Path,
+    bar: &FileBar,
+) -> anyhow::Result<Attempt> {
+    let http = &job.options.http;
+    let mut resume = true;
+    let mut failures = 0u32;
+    loop {
+        let have = if resume {
+            std::fs::metadata(part).map_or(0, |m| m.len())
+        } else {
+            0
+        };
+        let attempt = request(client, remote, url, a, part, have, bar).await?;
+        let (reason, after) = match attempt {
+            Attempt::Retry(reason, after) => (reason, after),
+            Attempt::Restart(reason) => {
+                resume = false;
+                (reason, Some(Duration::ZERO))
+            }
+            done => return Ok(done),
+        };
+        failures += 1;
+        if failures > http.retries {
+            return Ok(Attempt::Fatal(format!(
+                "{reason} (gave up after {failures} attempts)"
+            )));
+        }
+        tokio::time::sleep(backoff(http, failures, after)).await;
+    }
+}
+
+/// Exponential backoff with jitter in [½, 1] of the step, or the server's `Retry-After`; capped.
+fn backoff(http: &HttpOptions, failures: u32, retry_after: Option<Duration>) -> Duration {
+    let wait = retry_after.unwrap_or_else(|| {
+        let step = http
+            .backoff_base
+            .saturating_mul(1u32 << failures.saturating_sub(1).min(16));
+        step.mul_f64(0.5 + fastrand::f64() / 2.0)
+    });
+    wait.min(http.max_wait)
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// A reqwest error as text without its URL (which may carry credentials) but with its causes.
+fn describe(err: reqwest::Error) -> String {
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "cannot connect"
+    } else if err.is_redirect() {
+        "redirect refused"
+    } else if err.is_body() || err.is_decode() {
+        "the connection broke while receiving the body"
+    } else {
+        "request failed"
+    };
+    let err = err.without_url();
+    let mut parts = vec![kind.to_string()];
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+/// One GET, resuming at `have` bytes when possible. Leaves what arrived in `part`.
+async fn request(
+    client: &reqwest::Client,
+    remote: &Remote,
+    url: &str,
+    a: &LockedArtifact,
+    part: &Path,
+    have: u64,
+    bar: &FileBar,
+) -> anyhow::Result<Attempt> {
+    if have > 0 && have >= a.size {
+        // A previous attempt already received every byte; the hash decides.
+        let (sha, _) =
+            cache::hash_file(part).with_context(|| format!("cannot read {}", part.display()))?;
+        return Ok(Attempt::Done(sha));
+    }
+    let mut req = client.get(url);
+    if let Some(c) = &remote.credentials {
+        req = req.basic_auth(&c.username, Some(&c.password));
+    }
+    if have > 0 {
+        req = req.header(RANGE, format!("bytes={have}-"));
+    }
+    let mut resp = match req.send().await {
+        Ok(resp) => resp,
+        Err(e) if e.is_redirect() || e.is_builder() => return Ok(Attempt::Fatal(describe(e))),
+        Err(e) => return Ok(Attempt::Retry(describe(e), None)),
+    };
+    let status = resp.status();
+    if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
+        return Ok(Attempt::NotFound(status));
+    }
+    if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+        let after = retry_after(resp.headers(), SystemTime::now());
+        return Ok(Attempt::Retry(format!("HTTP {status}"), after));
+    }
+    let start = match status {
+        StatusCode::OK => 0,
+        StatusCode::PARTIAL_CONTENT if have > 0 => {
+            let expected = format!("bytes {have}-{}/{}", a.size - 1, a.size);
+            let got = resp
+                .headers()
+                .get(CONTENT_RANGE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if got != expected {
+                return Ok(Attempt::Restart(format!(
+                    "unexpected 206 range {got:?} (asked for {expected:?})"
+                )));
+            }
+            have
+        }
+        _ => return Ok(Attempt::Fatal(format!("HTTP {status}"))),
+    };
+    if let Some(len) = resp.content_length() {
+        if start + len > a.size {
+            return Ok(Attempt::Fatal(longer(start + len, a.size)));
+        }
+    }
+    let (mut file, mut hasher) = if start == 0 {
+        bar.restart();
+        let file =
+            File::create(part).with_context(|| format!("cannot create {}", part.display()))?;
+        (file, Hasher::default())
+    } else {
+        // Appending: the hash must cover the bytes already there.
+        let mut hasher = Hasher::default();
+        let prefix =
+            std::fs::read(part).with_context(|| format!("cannot read {}", part.display()))?;
+        hasher.update(&prefix);
+        let file = File::options()
+            .append(true)
+            .open(part)
+            .with_context(|| format!("cannot open {}", part.display()))?;
+        (file, hasher)
+    };
+    loop {
+        match resp.chunk().await {
+            Ok(Some(bytes)) => {
+                if hasher.len + bytes.len() as u64 > a.size {
+                    return Ok(Attempt::Fatal(longer(
+                        hasher.len + bytes.len() as u64,
+                        a.size,
+                    )));
+                }
+                file.write_all(&bytes)
+                    .with_context(|| format!("cannot write {}", part.display()))?;
+                hasher.update(&bytes);
+                bar.inc(bytes.len() as u64);
+            }
+            Ok(None) => break,
+            // Every locked byte arrived and only the framing broke: the hash decides.
+            Err(_) if hasher.len == a.size => break,
+            Err(e) => {
+                file.flush().ok();
+                return Ok(Attempt::Retry(
+                    format!("{} after {} of {} bytes", describe(e), hasher.len, a.size),
+                    None,
+                ));
+            }
+        }
+    }
+    if hasher.len < a.size {
+        return Ok(Attempt::Retry(
+            format!("the body ended after {} of {} bytes", hasher.len, a.size),
+            None,
+        ));
+    }
+    // No fsync: killing kclrs cannot lose page-cache data, and after a power cut the stamp's
+    // size check or `kclrs verify` finds a file whose data did not reach the disk.
+    drop(file);
+    Ok(Attempt::Done(hasher.finish()))
+}
+
+fn longer(got: u64, size: u64) -> String {
+    format!("the body is longer than the locked size ({got} > {size} bytes): cut off and refused")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_is_capped() {
+        let http = HttpOptions {
+            backoff_base: Duration::from_millis(100),
+            max_wait: Duration::from_secs(1),
+            ..HttpOptions::default()
+        };
+        for _ in 0..50 {
+            let first = backoff(&http, 1, None);
+            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
+            let third = backoff(&http, 3, None);
+            assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(400));
+            assert_eq!(
+                backoff(&http, 20, None),
+                Duration::from_secs(1).min(backoff(&http, 20, None))
+            );
+        }
+        assert_eq!(
+            backoff(&http, 1, Some(Duration::from_secs(60))),
+            Duration::from_secs(1)
+        );
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(7)));
+        let date = httpdate::fmt_http_date(now + Duration::from_secs(3));
+        h.insert(RETRY_AFTER, date.parse().unwrap());
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(3)));
+        h.insert(RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&h, now), None);
+    }
+
+    /// A one-shot loopback server that answers 404 and hands back the request head it read.
+    fn capture_one() -> (u16, std::sync::mpsc::Receiver<String>) {
+        use std::io::{BufRead, BufReader};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut head = String::new();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap() == 0 || line.trim().is_empty() {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+            tx.send(head).unwrap();
+        });
+        (port, rx)
+    }
+
+    #[test]
+    fn remote_proxy_and_credentials_are_applied() {
+        use crate::maven::settings::{Credentials, Proxy};
+        let (port, head) = capture_one();
+        let remote = Remote {
+            id: "corp".into(),
+            url: "http://127.0.0.1:9/maven2/".into(),
+            credentials: Some(Credentials {
+                username: "repo-user".into(),
+                password: "repo-pw".into(),
+            }),
+            proxy: Some(Proxy {
+                url: format!("http://127.0.0.1:{port}"),
+                credentials: Some(Credentials {
+                    username: "proxy-user".into(),
+                    password: "proxy-pw".into(),
+                }),
+                non_proxy_hosts: vec!["*.internal".into()],
+            }),
+            origin: "test".into(),
+        };
+        let a = LockedArtifact {
+            coord: "g:a:1".parse().unwrap(),
+            sha256: "0".repeat(64),
+            size: 1,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let part = dir.path().join("a.part");
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let http = HttpOptions::default();
+        let env = crate::env::Env::fake(crate::env::Os::Linux, None, dir.path().into());
+        let progress = Progress::new(false, 0, &env);
+        let bar = progress.file("a", 1);
+        let url = artifact_url(&remote.url, &a);
+        let got = runtime.block_on(async {
+            let client = client(&remote, &http).unwrap();
+            request(&client, &remote, &url, &a, &part, 0, &bar).await
+        });
+        assert!(matches!(got, Ok(Attempt::NotFound(_))), "{got:?}");
+        let head = head.recv().unwrap();
+        assert!(
+            head.starts_with("GET http://127.0.0.1:9/maven2/g/a/1/a-1.jar HTTP/1.1"),
+            "{head}"
+        );
+        let basic = |user: &str, pw: &str| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pw}"))
+        };
+        let lower = head.to_ascii_lowercase();
+        assert!(
+            lower.contains(
+                &format!(
+                    "proxy-authorization: basic {}",
+                    basic("proxy-user", "proxy-pw")
+                )
+                .to_ascii_lowercase()
+            ),
+            "{head}"
+        );
+        assert!(
+            lower.contains(
+                &format!("\nauthorization: basic {}", basic("repo-user", "repo-pw"))
+                    .to_ascii_lowercase()
+            ),
+            "{head}"
+        );
+    }
+
+    #[test]
+    fn urls_join_with_or_without_trailing_slash() {
+        let a = LockedArtifact {
+            coord: "g.h:a:1".parse().unwrap(),
+            sha256: String::new(),
+            size: 0,
+        };
+        assert_eq!(artifact_url("http://x/r", &a), "http://x/r/g/h/a/1/a-1.jar");
+        assert_eq!(
+            artifact_url("http://x/r/", &a),
+            "http://x/r/g/h/a/1/a-1.jar"
+        );
+    }
+}

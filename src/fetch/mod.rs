@@ -1,0 +1,441 @@
+//! Getting every artifact of a lockfile into the kclrs cache, byte-for-byte as locked.
+//!
+//! Sources are tried in the documented order: the cache itself (trusted through its verified
+//! stamps, so a warm run hashes nothing), the local Maven repository (any file there is hashed
+//! before use), the configured remote repositories (parallel, streamed, retried, size-capped and
+//! hashed before an atomic rename), and finally one `mvn` run for whatever is still missing when
+//! no remote is configured. Every file reaches its final cache path only after its sha256 matched
+//! the lock, under a per-artifact lock shared with other kclrs processes, so nothing a later run
+//! trusts can be partial or wrong. `download-jars` and `run` both call [`ensure_jars`].
+
+mod dest;
+mod http;
+mod local;
+mod progress;
+mod verify;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::cache::{self, Cache};
+use crate::env::Env;
+use crate::error::{Exit, UserError};
+use crate::lockfile::{LockedArtifact, Lockfile};
+use crate::maven::settings::Remote;
+use crate::maven::Coord;
+
+pub use dest::{dest_names, materialize, DestReport};
+pub use verify::{verify_cache, VerifyEntry, VerifyStatus};
+
+/// Network behaviour: timeouts, retries and redirects.
+#[derive(Clone, Debug)]
+pub struct HttpOptions {
+    pub connect_timeout: Duration,
+    /// Longest silence allowed while waiting for response bytes.
+    pub read_timeout: Duration,
+    /// Extra attempts per URL after a connect error, timeout, 5xx or 429.
+    pub retries: u32,
+    /// First backoff delay; doubles with each retry, with jitter.
+    pub backoff_base: Duration,
+    /// Upper bound of any single wait, including a server's `Retry-After`.
+    pub max_wait: Duration,
+    pub max_redirects: usize,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(30),
+            retries: 4,
+            backoff_base: Duration::from_millis(250),
+            max_wait: Duration::from_secs(30),
+            max_redirects: 10,
+        }
+    }
+}
+
+/// How `mvn` is asked for artifacts nothing else could provide.
+#[derive(Clone, Debug)]
+pub struct MvnFallback {
+    /// `--settings` file handed to Maven, if any.
+    pub settings_file: Option<PathBuf>,
+    /// The local repository Maven downloads into and kclrs then reads.
+    pub local_repo: PathBuf,
+}
+
+/// Where artifacts may come from and how to fetch them.
+#[derive(Clone, Debug)]
+pub struct FetchOptions {
+    /// Remote repositories in order; empty when offline or none is configured.
+    pub remotes: Vec<Remote>,
+    /// The local Maven repository to reuse verified files from (`None`: `--no-local-repo`).
+    pub local_repo: Option<PathBuf>,
+    /// `None` when offline or `--no-mvn`.
+    pub mvn: Option<MvnFallback>,
+    pub offline: bool,
+    /// Parallel downloads.
+    pub jobs: usize,
+    /// Draw progress bars on stderr.
+    pub progress: bool,
+    pub http: HttpOptions,
+}
+
+impl FetchOptions {
+    /// Options that only look at the kclrs cache (for commands that must not fetch, such as
+    /// `print-classpath`): offline, no local repository, no `mvn`.
+    pub fn cache_only() -> FetchOptions {
+        FetchOptions {
+            remotes: Vec::new(),
+            local_repo: None,
+            mvn: None,
+            offline: true,
+            jobs: 1,
+            progress: false,
+            http: HttpOptions::default(),
+        }
+    }
+}
+
+/// Where the bytes of one artifact came from in this run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// Already in the kclrs cache.
+    Cache,
+    /// Linked or copied from the local Maven repository.
+    LocalRepo,
+    /// Downloaded from a remote repository (http, https or file URL).
+    Remote,
+    /// Fetched by `mvn` into the local repository, then taken from there.
+    Mvn,
+}
+
+/// One artifact ready in the cache.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Fetched {
+    #[serde(serialize_with = "serialize_display")]
+    pub coords: Coord,
+    /// Its verified file in the cache.
+    pub path: PathBuf,
+    pub source: Source,
+    /// Repository id and redacted URL, or local repository file, the bytes came from.
+    pub origin: Option<String>,
+    pub bytes: u64,
+    pub sha256: String,
+    /// True when the bytes were already in the kclrs cache before this run.
+    pub from_cache: bool,
+    /// True when the bytes crossed the network (a remote repository or `mvn`).
+    pub downloaded: bool,
+}
+
+fn serialize_display<S: serde::Serializer, T: std::fmt::Display>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
+}
+
+/// What [`ensure_jars`] did, in lockfile order.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Report {
+    pub artifacts: Vec<Fetched>,
+}
+
+impl Report {
+    /// Bytes that crossed the network.
+    pub fn downloaded_bytes(&self) -> u64 {
+        self.artifacts
+            .iter()
+            .filter(|a| a.downloaded)
+            .map(|a| a.bytes)
+            .sum()
+    }
+
+    pub fn count(&self, source: Source) -> usize {
+        self.artifacts.iter().filter(|a| a.source == source).count()
+    }
+
+    /// Cache paths in lockfile (classpath) order.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.artifacts.iter().map(|a| a.path.clone()).collect()
+    }
+}
+
+/// Result of trying to obtain one artifact from the sources of one phase.
+#[derive(Debug)]
+enum Outcome {
+    Ready(Fetched),
+    /// Not available anywhere tried; each entry says where it was looked for and why not.
+    Missing(Vec<String>),
+}
+
+/// Makes sure every artifact of `lock` is in `cache`, verified, and returns where each came
+/// from. Fails with exit code 5, naming each artifact that could not be obtained and why.
+pub fn ensure_jars(
+    lock: &Lockfile,
+    cache: &Cache,
+    options: &FetchOptions,
+    env: &Env,
+) -> anyhow::Result<Report> {
+    ensure_jars_with(lock, cache, options, env, crate::maven::mvn::fetch_missing)
+}
+
+/// The signature of [`crate::maven::mvn::fetch_missing`], replaceable in tests.
+type MvnFetch = fn(&Env, &[Coord], Option<&Path>, &Path) -> anyhow::Result<()>;
+
+fn ensure_jars_with(
+    lock: &Lockfile,
+    cache: &Cache,
+    options: &FetchOptions,
+    env: &Env,
+    mvn_fetch: MvnFetch,
+) -> anyhow::Result<Report> {
+    let mut slots: Vec<Option<Fetched>> = lock
+        .artifacts
+        .iter()
+        .map(|a| {
+            let path = cache.artifact_path(&a.coord);
+            cache::stamp_is_fresh(&path, &a.sha256, a.size)
+                .then(|| fetched(a, path, Source::Cache, None, true))
+        })
+        .collect();
+    let pending: Vec<usize> = (0..slots.len()).filter(|&i| slots[i].is_none()).collect();
+    if pending.is_empty() {
+        return Ok(Report {
+            artifacts: slots.into_iter().flatten().collect(),
+        });
+    }
+    std::fs::create_dir_all(&cache.root)
+        .with_context(|| format!("cannot create the cache {}", cache.root.display()))?;
+
+    let wanted: Vec<&LockedArtifact> = pending.iter().map(|&i| &lock.artifacts[i]).collect();
+    let outcomes = http::fetch_all(&wanted, cache, options, env)?;
+    let mut missing: Vec<(usize, Vec<String>)> = Vec::new();
+    for (&i, outcome) in pending.iter().zip(outcomes) {
+        match outcome {
+            Outcome::Ready(f) => slots[i] = Some(f),
+            Outcome::Missing(why) => missing.push((i, why)),
+        }
+    }
+
+    if !missing.is_empty() && options.remotes.is_empty() {
+        if let Some(mvn) = &options.mvn {
+            let coords: Vec<Coord> = missing
+                .iter()
+                .map(|(i, _)| lock.artifacts[*i].coord.clone())
+                .collect();
+            let asked = mvn_fetch(env, &coords, mvn.settings_file.as_deref(), &mvn.local_repo);
+            let failure = asked.err().map(|e| format!("mvn: {}", one_line(&e)));
+            let mut still = Vec::new();
+            for (i, mut why) in missing {
+                let a = &lock.artifacts[i];
+                let _lock = cache.lock_artifact(&a.coord, &a.sha256)?;
+                let found = local::take_from_local_repo(a, cache, &mvn.local_repo)?;
+                match found {
+                    Ok(origin) => {
+                        let path = cache.artifact_path(&a.coord);
+                        slots[i] = Some(fetched(a, path, Source::Mvn, Some(origin), false));
+                    }
+                    Err(reason) => {
+                        why.push(failure.clone().unwrap_or(reason));
+                        still.push((i, why));
+                    }
+                }
+            }
+            missing = still;
+        }
+    }
+
+    if missing.is_empty() {
+        return Ok(Report {
+            artifacts: slots.into_iter().flatten().collect(),
+        });
+    }
+    Err(missing_error(lock, &missing, options).into())
+}
+
+fn fetched(
+    a: &LockedArtifact,
+    path: PathBuf,
+    source: Source,
+    origin: Option<String>,
+    from_cache: bool,
+) -> Fetched {
+    Fetched {
+        coords: a.coord.clone(),
+        path,
+        source,
+        origin,
+        bytes: a.size,
+        sha256: a.sha256.clone(),
+        from_cache,
+        downloaded: matches!(source, Source::Remote | Source::Mvn),
+    }
+}
+
+/// An error's chain on one line (`a: b: c`), for per-artifact reasons inside a longer report.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !parts.last().is_some_and(|p| p.ends_with(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
+fn missing_error(
+    lock: &Lockfile,
+    missing: &[(usize, Vec<String>)],
+    options: &FetchOptions,
+) -> UserError {
+    let mut msg = format!(
+        "could not obtain {} of the {} artifacts in {}:",
+        missing.len(),
+        lock.artifacts.len(),
+        lock.origin
+    );
+    for (i, why) in missing {
+        msg.push_str(&format!("\n  {}", lock.artifacts[*i].coord));
+        for w in why {
+            msg.push_str(&format!("\n    - {w}"));
+        }
+    }
+    let hint = if options.offline {
+        "run again without --offline, or put the files in the local Maven repository".to_string()
+    } else if options.remotes.is_empty() {
+        "configure a repository that serves them: --repository URL (repeatable), KCLRS_REPOSITORY=URL[,URL…], \
+         KCL_MVN_REPO_SEARCH_URL=URL, or a mirror of `central` in ~/.m2/settings.xml; or install `mvn` \
+         (kclrs asks it when no repository is configured)"
+            .to_string()
+    } else {
+        "check the repository URLs and credentials (--repository, KCLRS_REPOSITORY, KCL_MVN_REPO_SEARCH_URL, \
+         settings.xml), or pass another repository with --repository"
+            .to_string()
+    };
+    UserError::new(Exit::Fetch, msg).hint(hint)
+}
+
+/// `scheme://user:pass@host/…` → `scheme://***@host/…`, so no message ever shows a password.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..scheme_end + 3], &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
+/// The file name of a temp file for `path` in its own folder (same filesystem, so the final
+/// rename is atomic). Hidden and unique per process and call, so concurrent writers never share one.
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    path.with_file_name(format!(
+        ".{name}.{}-{:08x}.part",
+        std::process::id(),
+        fastrand::u32(..)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lockfile::Origin;
+    use sha2::Digest;
+    use std::sync::Mutex;
+
+    /// Calls of the fake `mvn`: the coordinates it was asked for.
+    static MVN_CALLS: Mutex<Vec<Vec<String>>> = Mutex::new(Vec::new());
+
+    /// A fake `mvn` that "downloads" into the local repository: right bytes for `a:good`,
+    /// wrong bytes for `a:bad`, nothing for anything else.
+    fn fake_mvn(_: &Env, coords: &[Coord], _: Option<&Path>, repo: &Path) -> anyhow::Result<()> {
+        MVN_CALLS
+            .lock()
+            .unwrap()
+            .push(coords.iter().map(ToString::to_string).collect());
+        for c in coords {
+            let bytes: &[u8] = match c.artifact.as_str() {
+                "good" => b"good bytes",
+                "bad" => b"evil bytes",
+                _ => continue,
+            };
+            let path = repo.join(c.repo_path());
+            std::fs::create_dir_all(path.parent().unwrap())?;
+            std::fs::write(path, bytes)?;
+        }
+        Ok(())
+    }
+
+    fn locked(coords: &str, bytes: &[u8]) -> LockedArtifact {
+        LockedArtifact {
+            coord: coords.parse().unwrap(),
+            sha256: hex::encode(sha2::Sha256::digest(bytes)),
+            size: bytes.len() as u64,
+        }
+    }
+
+    #[test]
+    fn mvn_is_asked_once_for_exactly_the_missing_artifacts_and_verified() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path().join("cache"));
+        let repo = dir.path().join("m2");
+        let cached = locked("a:cached:1", b"cached bytes");
+        let cached_path = cache.artifact_path(&cached.coord);
+        cache::write_atomic(&cached_path, b"cached bytes").unwrap();
+        let lock = Lockfile {
+            roots: Vec::new(),
+            min_java: None,
+            input_hash: None,
+            excludes: Vec::new(),
+            artifacts: vec![
+                cached,
+                locked("a:good:1", b"good bytes"),
+                locked("a:bad:1", b"good bytes"),
+            ],
+            origin: Origin::Embedded,
+        };
+        let options = FetchOptions {
+            local_repo: Some(repo.clone()),
+            mvn: Some(MvnFallback {
+                settings_file: None,
+                local_repo: repo,
+            }),
+            offline: false,
+            ..FetchOptions::cache_only()
+        };
+        let env = Env::fake(crate::env::Os::Linux, None, dir.path().into());
+        let err = ensure_jars_with(&lock, &cache, &options, &env, fake_mvn).unwrap_err();
+        assert_eq!(*MVN_CALLS.lock().unwrap(), [["a:good:1", "a:bad:1"]]);
+        let text = crate::error::render(&err);
+        assert!(text.contains("could not obtain 1 of the 3"), "{text}");
+        assert!(
+            text.contains("a:bad:1") && text.contains("not used"),
+            "{text}"
+        );
+        assert_eq!(crate::error::classify(&err).0, Exit::Fetch);
+        assert!(!cache.artifact_path(&lock.artifacts[2].coord).exists());
+        assert_eq!(
+            std::fs::read(cache.artifact_path(&lock.artifacts[1].coord)).unwrap(),
+            b"good bytes"
+        );
+    }
+
+    #[test]
+    fn redacts_credentials_in_urls() {
+        assert_eq!(
+            redact_url("https://u:secret@h:8/a/b@c"),
+            "https://***@h:8/a/b@c"
+        );
+        assert_eq!(redact_url("http://h/x"), "http://h/x");
+        assert_eq!(redact_url("file:///tmp/r"), "file:///tmp/r");
+        assert_eq!(redact_url("no url"), "no url");
+    }
+}

@@ -1,0 +1,103 @@
+//! Progress on stderr while fetching: one overall bar (bytes, speed, ETA) and one line per file in
+//! flight. Drawn only when stderr is a terminal (and `NO_COLOR`/`--quiet` allow it); otherwise
+//! every method is a no-op, so CI logs and `--json` pipelines stay clean. Warnings raised while
+//! bars are drawn go through the bars so they do not garble them.
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::env::Env;
+
+#[derive(Debug)]
+pub(super) struct Progress {
+    bars: Option<(MultiProgress, ProgressBar)>,
+    env: Env,
+}
+
+impl Progress {
+    pub(super) fn new(enabled: bool, total_bytes: u64, env: &Env) -> Progress {
+        let bars = enabled.then(|| {
+            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+            let total = multi.add(ProgressBar::new(total_bytes));
+            total.set_style(
+                ProgressStyle::with_template(
+                    "{prefix:>10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            total.set_prefix("jars");
+            (multi, total)
+        });
+        Progress {
+            bars,
+            env: env.clone(),
+        }
+    }
+
+    /// A line for one file being fetched; it disappears when dropped.
+    pub(super) fn file(&self, name: &str, size: u64) -> FileBar {
+        let bar = self.bars.as_ref().map(|(multi, total)| {
+            let bar = multi.add(ProgressBar::new(size));
+            bar.set_style(
+                ProgressStyle::with_template("{prefix:>10} {bytes:>10}/{total_bytes:<10} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.set_prefix("get");
+            bar.set_message(name.to_string());
+            (bar, total.clone())
+        });
+        FileBar { bar }
+    }
+
+    /// Counts bytes that arrived without a per-file line (local repository, file:// remotes).
+    pub(super) fn add(&self, bytes: u64) {
+        if let Some((_, total)) = &self.bars {
+            total.inc(bytes);
+        }
+    }
+
+    pub(super) fn warn(&self, msg: &str) {
+        match &self.bars {
+            Some((multi, _)) => multi.suspend(|| crate::ui::warn(&self.env, msg)),
+            None => crate::ui::warn(&self.env, msg),
+        }
+    }
+
+    pub(super) fn finish(&self) {
+        if let Some((multi, total)) = &self.bars {
+            total.finish_and_clear();
+            let _ = multi.clear();
+        }
+    }
+}
+
+/// The line of one file in flight; also feeds the overall bar.
+#[derive(Debug)]
+pub(super) struct FileBar {
+    bar: Option<(ProgressBar, ProgressBar)>,
+}
+
+impl FileBar {
+    pub(super) fn inc(&self, bytes: u64) {
+        if let Some((bar, total)) = &self.bar {
+            bar.inc(bytes);
+            total.inc(bytes);
+        }
+    }
+
+    /// Forgets `bytes` already counted, when a download restarts from zero.
+    pub(super) fn restart(&self) {
+        if let Some((bar, total)) = &self.bar {
+            total.set_position(total.position().saturating_sub(bar.position()));
+            bar.set_position(0);
+        }
+    }
+}
+
+impl Drop for FileBar {
+    fn drop(&mut self) {
+        if let Some((bar, _)) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Turning a resolved closure into a `jars.lock`: fetch each jar once, hash it, cross-check the
+//! repository's own checksum files, and find the Java feature version its classes need.
+//!
+//! Also the input hash that `lock --check` compares: it covers exactly what decides the result
+//! (roots, exclusions, the platform profiles are judged for, the lock format and resolver
+//! version) and never a repository URL, so moving to a mirror does not make a lock stale.
+
+use sha2::{Digest, Sha256};
+
+use super::model::{type_on_classpath, Platform};
+use super::resolve::{Request, Resolution};
+use super::source::{RepoFile, RepoSource};
+use super::Coord;
+use crate::error::{Exit, UserError};
+use crate::lockfile::{LockedArtifact, FORMAT_VERSION};
+
+/// Bumped whenever a resolution rule changes, so older locks show up as stale.
+pub const RESOLVER_VERSION: u32 = 1;
+
+/// Group and artifact of the default root.
+pub const KCL_GROUP: &str = "software.amazon.kinesis";
+pub const KCL_ARTIFACT: &str = "amazon-kinesis-client-multilang";
+
+/// The hash of the resolution inputs recorded as `input-hash`.
+pub fn input_hash(roots: &[Coord], excludes: &[String], platform: &Platform) -> String {
+    let mut text = format!(
+        "kclrs-lock format {FORMAT_VERSION} resolver {RESOLVER_VERSION}\nplatform java {} os {:?} arch {}\n",
+        platform.java_version, platform.os, platform.arch
+    );
+    for r in roots {
+        text.push_str(&format!("root {r}\n"));
+    }
+    for e in excludes {
+        text.push_str(&format!("exclude {e}\n"));
+    }
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// The request for `roots` and `G:A` exclusions.
+pub fn request(roots: &[Coord], excludes: &[String], platform: Platform) -> Request {
+    Request {
+        roots: roots.to_vec(),
+        excludes: excludes
+            .iter()
+            .filter_map(|e| e.split_once(':'))
+            .map(|(g, a)| (g.to_string(), a.to_string()))
+            .collect(),
+        platform,
+    }
+}
+
+/// The artifacts of a resolution that belong on a classpath, in order.
+pub fn classpath(resolution: &Resolution) -> Vec<Coord> {
+    resolution
+        .artifacts
+        .iter()
+        .filter(|a| type_on_classpath(&a.kind))
+        .map(|a| a.coord.clone())
+        .collect()
+}
+
+/// One jar fetched and checked.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    pub locked: LockedArtifact,
+    pub min_java: Option<u32>,
+    /// Which checksum files were compared (`sha1`, …); empty if the repository had none.
+    pub verified_with: Vec<&'static str>,
+}
+
+fn digest_hex(algorithm: &str, bytes: &[u8]) -> String {
+    match algorithm {
+        "sha1" => hex::encode(sha1::Sha1::digest(bytes)),
+        "sha256" => hex::encode(Sha256::digest(bytes)),
+        _ => hex::encode(sha2::Sha512::digest(bytes)),
+    }
+}
+
+/// Fetches `coord`, hashes it and compares every checksum file the repository has for it.
+/// A mismatch or a missing jar is an error with exit code 5.
+pub fn fetch_and_check(source: &dyn RepoSource, coord: &Coord) -> anyhow::Result<Checked> {
+    let algorithms = ["sha1", "sha256", "sha512"];
+    let mut files = vec![RepoFile::Artifact(coord.clone())];
+    files.extend(algorithms.iter().map(|a| RepoFile::Checksum {
+        coord: coord.clone(),
+        algorithm: a,
+    }));
+    let got = source.fetch_many(&files)?;
+    let Some(jar) = got.iter().find(|f| f.file == files[0]) else {
+        return Err(UserError::new(
+            Exit::Fetch,
+            format!("{coord} ({}) is not in the repository", coord.repo_path()),
+        )
+        .hint("run `mvn dependency:get` for it or point --maven-repo-local/--repository at a repository that has it")
+        .into());
+    };
+    let mut verified_with = Vec::new();
+    for f in &got {
+        let RepoFile::Checksum { algorithm, .. } = &f.file else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&f.bytes);
+        let expected = text
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let actual = digest_hex(algorithm, &jar.bytes);
+        if expected != actual {
+            return Err(UserError::new(
+                Exit::Fetch,
+                format!(
+                    "checksum mismatch for {coord}: {} says {algorithm} {expected}, the file {} hashes to {actual}",
+                    f.location, jar.location
+                ),
+            )
+            .hint("the repository copy is corrupt or tampered with; delete it and fetch it again")
+            .into());
+        }
+        verified_with.push(*algorithm);
+    }
+    let min_java = if coord.extension == "jar" {
+        crate::classfile::min_java(std::io::Cursor::new(&jar.bytes), &jar.location)?
+    } else {
+        None
+    };
+    Ok(Checked {
+        locked: LockedArtifact {
+            coord: coord.clone(),
+            sha256: digest_hex("sha256", &jar.bytes),
+            size: jar.bytes.len() as u64,
+        },
+        min_java,
+        verified_with,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::maven::source::LocalRepo;
+
+    #[test]
+    fn input_hash_depends_on_roots_and_excludes_only() {
+        let p = Platform::reference();
+        let a: Coord = "g:a:1".parse().unwrap();
+        let b: Coord = "g:a:2".parse().unwrap();
+        let h = input_hash(std::slice::from_ref(&a), &[], &p);
+        assert_eq!(h, input_hash(std::slice::from_ref(&a), &[], &p));
+        assert_ne!(h, input_hash(&[b], &[], &p));
+        assert_ne!(h, input_hash(&[a], &["x:y".into()], &p));
+    }
+
+    #[test]
+    fn checksums_are_cross_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let coord: Coord = "g:a:pom:1".parse().unwrap();
+        let base = dir.path().join("g/a/1");
+        std::fs::create_dir_all(&base).unwrap();
+        std::fs::write(base.join("a-1.pom"), b"abc").unwrap();
+        // sha1("abc") as published by the algorithm's test vectors.
+        let good = "a9993e364706816aba3e25717850c26c9cd0d89d";
+        std::fs::write(base.join("a-1.pom.sha1"), format!("{good}  a-1.pom\n")).unwrap();
+        let repo = LocalRepo::new(dir.path().to_path_buf());
+        let ok = fetch_and_check(&repo, &coord).unwrap();
+        assert_eq!(ok.verified_with, vec!["sha1"]);
+        assert_eq!(ok.locked.size, 3);
+        std::fs::write(base.join("a-1.pom.sha1"), "0000").unwrap();
+        let err = fetch_and_check(&repo, &coord).unwrap_err();
+        assert_eq!(crate::error::classify(&err).0, Exit::Fetch);
+        assert!(format!("{err}").contains("checksum mismatch"), "{err}");
+        let missing: Coord = "g:b:1".parse().unwrap();
+        let err = fetch_and_check(&repo, &missing).unwrap_err();
+        assert_eq!(crate::error::classify(&err).0, Exit::Fetch);
+    }
+}

@@ -1,0 +1,249 @@
+//! Where the resolver gets POMs, `maven-metadata.xml`, artifacts and checksum files from.
+//!
+//! Resolution walks the dependency graph one level at a time and asks for every file that level
+//! needs in one [`RepoSource::fetch_many`] call, so a network source can fetch them concurrently
+//! and the number of round trips is the depth of the graph, not its size. The resolver never
+//! knows whether bytes came from disk or a socket. [`LocalRepo`] serves a local Maven repository
+//! directory (`~/.m2/repository` or `--maven-repo-local`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::Coord;
+
+/// A file in a Maven repository layout.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RepoFile {
+    /// The POM of `group:artifact:version` (extension and classifier of the coord are ignored).
+    Pom(Coord),
+    /// The version list of `group:artifact`. A source may answer with several documents.
+    Metadata { group: String, artifact: String },
+    /// The artifact file itself (jar, …).
+    Artifact(Coord),
+    /// A checksum file next to an artifact: `algorithm` is `sha1`, `sha256` or `sha512`.
+    Checksum {
+        coord: Coord,
+        algorithm: &'static str,
+    },
+}
+
+impl RepoFile {
+    /// The `/`-separated path in a repository (for metadata, the remote `maven-metadata.xml`).
+    pub fn repo_path(&self) -> String {
+        match self {
+            RepoFile::Pom(c) => c.with_extension("pom").repo_path(),
+            RepoFile::Metadata { group, artifact } => {
+                format!("{}/{artifact}/maven-metadata.xml", group.replace('.', "/"))
+            }
+            RepoFile::Artifact(c) => c.repo_path(),
+            RepoFile::Checksum { coord, algorithm } => format!("{}.{algorithm}", coord.repo_path()),
+        }
+    }
+}
+
+/// One file a source found; files it did not find are simply absent from the answer.
+#[derive(Clone, Debug)]
+pub struct FetchedFile {
+    pub file: RepoFile,
+    /// Where the bytes came from (path or URL), for messages.
+    pub location: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A repository the resolver can read from, a batch at a time.
+pub trait RepoSource {
+    /// Fetches every file of `files` that exists. Missing files are left out of the result;
+    /// only failures to talk to the repository are errors.
+    fn fetch_many(&self, files: &[RepoFile]) -> anyhow::Result<Vec<FetchedFile>>;
+}
+
+/// A local Maven repository directory.
+#[derive(Clone, Debug)]
+pub struct LocalRepo {
+    pub root: PathBuf,
+}
+
+impl LocalRepo {
+    pub fn new(root: PathBuf) -> LocalRepo {
+        LocalRepo { root }
+    }
+
+    fn path_of(&self, repo_path: &str) -> PathBuf {
+        let mut p = self.root.clone();
+        p.extend(repo_path.split('/'));
+        p
+    }
+
+    fn read(&self, file: &RepoFile, path: &Path, out: &mut Vec<FetchedFile>) -> anyhow::Result<()> {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                out.push(FetchedFile {
+                    file: file.clone(),
+                    location: path.display().to_string(),
+                    bytes,
+                });
+                Ok(())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+}
+
+impl RepoSource for LocalRepo {
+    fn fetch_many(&self, files: &[RepoFile]) -> anyhow::Result<Vec<FetchedFile>> {
+        let mut out = Vec::with_capacity(files.len());
+        for file in files {
+            match file {
+                RepoFile::Metadata { group, artifact } => {
+                    // A local repository keeps `maven-metadata-<repo-id>.xml` per remote.
+                    let dir = self.path_of(&format!("{}/{artifact}", group.replace('.', "/")));
+                    let entries = match std::fs::read_dir(&dir) {
+                        Ok(e) => e,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                        Err(e) => {
+                            return Err(e).with_context(|| format!("cannot list {}", dir.display()))
+                        }
+                    };
+                    let mut names: Vec<String> = entries
+                        .filter_map(|e| e.ok())
+                        .filter_map(|e| e.file_name().into_string().ok())
+                        .filter(|n| n.starts_with("maven-metadata") && n.ends_with(".xml"))
+                        .collect();
+                    names.sort();
+                    for name in names {
+                        self.read(file, &dir.join(name), &mut out)?;
+                    }
+                }
+                other => self.read(other, &self.path_of(&other.repo_path()), &mut out)?,
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Several sources tried in order: a file comes from the first source that has it, while
+/// metadata documents are gathered from all of them (Maven merges version lists too).
+#[derive(Default)]
+pub struct Chain {
+    pub sources: Vec<Box<dyn RepoSource>>,
+}
+
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Chain({} sources)", self.sources.len())
+    }
+}
+
+impl RepoSource for Chain {
+    fn fetch_many(&self, files: &[RepoFile]) -> anyhow::Result<Vec<FetchedFile>> {
+        let mut out: Vec<FetchedFile> = Vec::new();
+        let mut wanted: Vec<RepoFile> = files.to_vec();
+        for source in &self.sources {
+            if wanted.is_empty() {
+                break;
+            }
+            let got = source.fetch_many(&wanted)?;
+            wanted.retain(|w| {
+                matches!(w, RepoFile::Metadata { .. }) || !got.iter().any(|g| &g.file == w)
+            });
+            out.extend(got);
+        }
+        Ok(out)
+    }
+}
+
+/// Keeps every POM another source served in a Maven-layout folder (the kclrs cache's `maven/`),
+/// so re-resolving reads POMs from disk instead of the network. POMs of a released version never
+/// change; metadata and artifacts pass through (metadata must stay fresh, and jars are kept only
+/// after their checksums were verified, by the download code).
+#[derive(Debug)]
+pub struct PomCache<S> {
+    pub dir: LocalRepo,
+    pub inner: S,
+}
+
+impl<S: RepoSource> RepoSource for PomCache<S> {
+    fn fetch_many(&self, files: &[RepoFile]) -> anyhow::Result<Vec<FetchedFile>> {
+        let poms: Vec<RepoFile> = files
+            .iter()
+            .filter(|f| matches!(f, RepoFile::Pom(_)))
+            .cloned()
+            .collect();
+        let mut out = self.dir.fetch_many(&poms)?;
+        let rest: Vec<RepoFile> = files
+            .iter()
+            .filter(|f| !out.iter().any(|o| &o.file == *f))
+            .cloned()
+            .collect();
+        if rest.is_empty() {
+            return Ok(out);
+        }
+        for got in self.inner.fetch_many(&rest)? {
+            if matches!(got.file, RepoFile::Pom(_)) {
+                let path = self.dir.path_of(&got.file.repo_path());
+                crate::cache::write_atomic(&path, &got.bytes)
+                    .with_context(|| format!("cannot cache the POM from {}", got.location))?;
+            }
+            out.push(got);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_repo_serves_files_and_all_metadata_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("g/h/a");
+        std::fs::create_dir_all(base.join("1")).unwrap();
+        std::fs::write(base.join("1/a-1.pom"), "<project/>").unwrap();
+        std::fs::write(base.join("maven-metadata-central.xml"), "m1").unwrap();
+        std::fs::write(base.join("maven-metadata-local.xml"), "m2").unwrap();
+        std::fs::write(base.join("maven-metadata-central.xml.sha1"), "x").unwrap();
+        let repo = LocalRepo::new(dir.path().to_path_buf());
+        let coord = Coord::jar("g.h", "a", "1");
+        let got = repo
+            .fetch_many(&[
+                RepoFile::Pom(coord.clone()),
+                RepoFile::Artifact(coord.clone()),
+                RepoFile::Metadata {
+                    group: "g.h".into(),
+                    artifact: "a".into(),
+                },
+            ])
+            .unwrap();
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0].bytes, b"<project/>");
+        assert_eq!(got[1].bytes, b"m1");
+        assert_eq!(got[2].bytes, b"m2");
+        let cache_dir = tempfile::tempdir().unwrap();
+        let cached = PomCache {
+            dir: LocalRepo::new(cache_dir.path().to_path_buf()),
+            inner: repo,
+        };
+        let pom = RepoFile::Pom(coord.clone());
+        assert_eq!(
+            cached.fetch_many(std::slice::from_ref(&pom)).unwrap().len(),
+            1
+        );
+        std::fs::remove_file(base.join("1/a-1.pom")).unwrap();
+        let again = cached
+            .fetch_many(&[pom, RepoFile::Artifact(coord.clone())])
+            .unwrap();
+        assert_eq!(again.len(), 1, "the POM now comes from the cache");
+        assert_eq!(again[0].bytes, b"<project/>");
+        assert_eq!(
+            RepoFile::Checksum {
+                coord,
+                algorithm: "sha1"
+            }
+            .repo_path(),
+            "g/h/a/1/a-1.jar.sha1"
+        );
+    }
+}

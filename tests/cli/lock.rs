@@ -1,0 +1,719 @@
+//! `kclrs lock`: against Maven's own answers for real roots (the reference lists `tests/prepare.sh`
+//! records with `mvn dependency:list`), and on small repositories built in the sandbox for
+//! `--check`, checksum cross-checks, `--kcl-version latest` and broken POMs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use kclrs::lockfile::{Lockfile, Origin};
+use kclrs::maven::model::type_to_extension;
+use sha1::Digest;
+
+use crate::support::*;
+
+/// The local repository `tests/prepare.sh` fills; its absence is a failure, not a skip.
+fn test_m2() -> PathBuf {
+    let m2 = std::env::var_os("KCLRS_TEST_M2").map_or_else(
+        || {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME is set"))
+                .join(".cache/kclrs-test/m2")
+        },
+        PathBuf::from,
+    );
+    assert!(
+        m2.is_dir(),
+        "the Maven test repository {} is missing: run `bash tests/prepare.sh` first",
+        m2.display()
+    );
+    m2
+}
+
+/// Maven's `dependency:list` lines as `group:artifact:extension:classifier:version`, in order.
+fn maven_reference(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read Maven's reference list {}: {e}; run `bash tests/prepare.sh`",
+            path.display()
+        )
+    });
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with("The following") || line == "none" {
+            continue;
+        }
+        let id = line.split_whitespace().next().unwrap();
+        let p: Vec<&str> = id.split(':').collect();
+        let (g, a, t, c, v) = match p.as_slice() {
+            [g, a, t, v, _scope] => (*g, *a, *t, "", *v),
+            [g, a, t, c, v, _scope] => (*g, *a, *t, *c, *v),
+            _ => panic!("unexpected line in {}: {line}", path.display()),
+        };
+        let (ext, implied) = type_to_extension(t);
+        let c = if c.is_empty() { implied } else { c };
+        out.push(format!("{g}:{a}:{ext}:{c}:{v}"));
+    }
+    out
+}
+
+fn lock_keys(lock: &Lockfile) -> Vec<String> {
+    lock.artifacts
+        .iter()
+        .map(|a| {
+            let c = &a.coord;
+            format!(
+                "{}:{}:{}:{}:{}",
+                c.group, c.artifact, c.extension, c.classifier, c.version
+            )
+        })
+        .collect()
+}
+
+fn load(path: &Path) -> Lockfile {
+    let text = std::fs::read_to_string(path).unwrap();
+    Lockfile::parse(&text, Origin::File(path.into())).unwrap()
+}
+
+#[test]
+fn resolution_matches_maven_for_every_reference_root() {
+    let m2 = test_m2();
+    let reference_dir = m2.parent().unwrap().join("reference");
+    let roots = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/maven/roots.txt"),
+    )
+    .unwrap();
+    let sb = Sandbox::new();
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for line in roots.lines() {
+        let mut parts = line.split_whitespace();
+        let (Some(name), Some(coords)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        if name.starts_with('#') {
+            continue;
+        }
+        let expected = maven_reference(&reference_dir.join(format!("{name}.txt")));
+        let out_file = sb.work().join(format!("{name}.lock"));
+        let out = sb.run([
+            "lock",
+            "--root",
+            coords,
+            "--maven-repo-local",
+            m2.to_str().unwrap(),
+            "-o",
+            out_file.to_str().unwrap(),
+            "-q",
+        ]);
+        assert_exit(&sb, &out, 0);
+        let got = lock_keys(&load(&out_file));
+        let missing: Vec<&String> = expected.iter().filter(|e| !got.contains(e)).collect();
+        let extra: Vec<&String> = got.iter().filter(|g| !expected.contains(g)).collect();
+        if !missing.is_empty() || !extra.is_empty() {
+            failures.push(format!(
+                "{name} ({coords}):\n  missing (Maven has, kclrs not): {missing:?}\n  extra (kclrs has, Maven not): {extra:?}"
+            ));
+        } else if got != expected {
+            failures.push(format!(
+                "{name} ({coords}): same artifacts, different classpath order\n  maven: {expected:?}\n  kclrs: {got:?}"
+            ));
+        }
+        compared += 1;
+    }
+    assert!(
+        compared >= 5,
+        "only {compared} roots in tests/maven/roots.txt"
+    );
+    assert!(
+        failures.is_empty(),
+        "kclrs and Maven disagree:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn committed_jars_lock_is_current() {
+    let m2 = test_m2();
+    let sb = Sandbox::new();
+    let lock = Path::new(env!("CARGO_MANIFEST_DIR")).join("jars.lock");
+    let out = sb.run([
+        "lock",
+        "--check",
+        "--maven-repo-local",
+        m2.to_str().unwrap(),
+        "-o",
+        lock.to_str().unwrap(),
+    ]);
+    assert_exit(&sb, &out, 0);
+    let parsed = load(&lock);
+    assert_eq!(parsed.roots.len(), 1);
+    assert_eq!(
+        parsed.roots[0].group_artifact(),
+        "software.amazon.kinesis:amazon-kinesis-client-multilang"
+    );
+    // Spot-check kclrs's hashes against the real bytes.
+    for a in parsed.artifacts.iter().take(5) {
+        let bytes = std::fs::read(m2.join(a.coord.repo_path())).unwrap();
+        assert_eq!(a.size, bytes.len() as u64);
+        assert_eq!(a.sha256, hex::encode(sha2::Sha256::digest(&bytes)));
+    }
+}
+
+/// A small repository in the sandbox: POMs, jars with one class of a given major version, and
+/// `.sha1` files computed from the bytes.
+struct MiniRepo {
+    root: PathBuf,
+}
+
+impl MiniRepo {
+    fn new(sb: &Sandbox) -> MiniRepo {
+        let root = sb.root().join("repo");
+        std::fs::create_dir_all(&root).unwrap();
+        MiniRepo { root }
+    }
+
+    fn put(&self, rel: &str, bytes: &[u8]) {
+        let path = self.root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        std::fs::write(
+            format!("{}.sha1", path.display()),
+            hex::encode(sha1::Sha1::digest(bytes)),
+        )
+        .unwrap();
+    }
+
+    /// Publishes `g:a:v` with a jar whose class has `major`, depending on `deps` (`g:a:v`).
+    fn publish(&self, gav: &str, major: u16, deps: &[&str]) {
+        let mut body = String::from("<dependencies>");
+        for d in deps {
+            let q: Vec<&str> = d.split(':').collect();
+            body.push_str(&format!(
+                "<dependency><groupId>{}</groupId><artifactId>{}</artifactId><version>{}</version></dependency>",
+                q[0], q[1], q[2]
+            ));
+        }
+        body.push_str("</dependencies>");
+        self.publish_raw(gav, major, &body);
+    }
+
+    /// Publishes `g:a:v` whose POM has `body` after its coordinates, with a jar.
+    fn publish_raw(&self, gav: &str, major: u16, body: &str) {
+        let p: Vec<&str> = gav.split(':').collect();
+        let xml = format!(
+            "<project><modelVersion>4.0.0</modelVersion><groupId>{}</groupId><artifactId>{}</artifactId><version>{}</version>{body}</project>",
+            p[0], p[1], p[2]
+        );
+        let dir = format!("{}/{}/{}", p[0].replace('.', "/"), p[1], p[2]);
+        self.put(&format!("{dir}/{}-{}.pom", p[1], p[2]), xml.as_bytes());
+        self.jar(&format!("{dir}/{}-{}.jar", p[1], p[2]), major);
+    }
+
+    /// Writes a jar holding one class of class-file version `major` at `rel`.
+    fn jar(&self, rel: &str, major: u16) {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut buf);
+        zip.start_file("p/C.class", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        let mut class = vec![0xCA, 0xFE, 0xBA, 0xBE, 0, 0];
+        class.extend_from_slice(&major.to_be_bytes());
+        zip.write_all(&class).unwrap();
+        zip.finish().unwrap();
+        self.put(rel, &buf.into_inner());
+    }
+
+    fn arg(&self) -> String {
+        self.root.to_str().unwrap().to_string()
+    }
+
+    /// Runs `kclrs lock --root ROOT` against this repository, with `extra` flags.
+    fn lock(&self, sb: &Sandbox, root: &str, extra: &[&str]) -> std::process::Output {
+        let repo = self.arg();
+        let mut args = vec!["lock", "--root", root, "--maven-repo-local", &repo];
+        args.extend_from_slice(extra);
+        sb.run(args)
+    }
+}
+
+#[test]
+fn lock_hashes_jars_records_min_java_and_check_detects_a_changed_root() {
+    let sb = Sandbox::new();
+    let repo = MiniRepo::new(&sb);
+    repo.publish("org.ex:app:1", 52, &["org.ex:lib:1"]);
+    repo.publish("org.ex:app:2", 52, &["org.ex:lib:1"]);
+    repo.publish("org.ex:lib:1", 55, &[]);
+    let out = repo.lock(&sb, "org.ex:app:1", &["-q"]);
+    assert_exit(&sb, &out, 0);
+    let lock_path = sb.work().join("jars.lock");
+    let lock = load(&lock_path);
+    assert_eq!(lock_keys(&lock), ["org.ex:app:jar::1", "org.ex:lib:jar::1"]);
+    assert_eq!(lock.min_java, Some(11));
+    let jar = std::fs::read(repo.root.join("org/ex/lib/1/lib-1.jar")).unwrap();
+    assert_eq!(
+        lock.artifacts[1].sha256,
+        hex::encode(sha2::Sha256::digest(&jar))
+    );
+    assert_eq!(lock.artifacts[1].size, jar.len() as u64);
+    let text = std::fs::read_to_string(&lock_path).unwrap();
+    assert!(
+        !text.contains(&repo.arg()),
+        "no repository location in the lock"
+    );
+    let out = repo.lock(&sb, "org.ex:app:1", &["--json", "-o", "again.lock"]);
+    assert_exit(&sb, &out, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["artifacts"], 2);
+    assert_eq!(json["min_java"], 11);
+    assert_eq!(json["levels"], 2);
+    assert_eq!(
+        std::fs::read_to_string(sb.work().join("again.lock")).unwrap(),
+        text,
+        "locking twice gives the same file"
+    );
+
+    let check = |extra: &[&str]| {
+        let mut args = vec![
+            "lock",
+            "--check",
+            "--maven-repo-local",
+            &repo.root.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        sb.run(args)
+    };
+    let out = check(&[]);
+    assert_exit(&sb, &out, 0);
+    let out = check(&["-o", "missing.lock"]);
+    assert_exit(&sb, &out, 6);
+    // Asking for another root than the lock records.
+    let out = check(&["--root", "org.ex:app:2"]);
+    assert_exit(&sb, &out, 6);
+    insta::assert_snapshot!("check_other_root", sb.transcript(&out));
+    // The lock's recorded root edited by hand: stale input hash and artifacts.
+    std::fs::write(
+        &lock_path,
+        text.replace("roots = [\"org.ex:app:1\"]", "roots = [\"org.ex:app:2\"]"),
+    )
+    .unwrap();
+    let out = check(&[]);
+    assert_exit(&sb, &out, 6);
+    insta::assert_snapshot!("check_edited_root", sb.transcript(&out));
+}
+
+#[test]
+fn tampered_sha1_aborts_without_writing() {
+    let sb = Sandbox::new();
+    let repo = MiniRepo::new(&sb);
+    repo.publish("org.ex:app:1", 52, &["org.ex:lib:1"]);
+    repo.publish("org.ex:lib:1", 52, &[]);
+    std::fs::write(
+        repo.root.join("org/ex/lib/1/lib-1.jar.sha1"),
+        "0123456789abcdef0123456789abcdef01234567",
+    )
+    .unwrap();
+    let out = repo.lock(&sb, "org.ex:app:1", &[]);
+    assert_exit(&sb, &out, 5);
+    insta::with_settings!({filters => vec![(r"hashes to [0-9a-f]{40}", "hashes to [SHA1]")]}, {
+        insta::assert_snapshot!("tampered_sha1", sb.transcript(&out));
+    });
+    assert!(!sb.work().join("jars.lock").exists());
+}
+
+#[test]
+fn kcl_version_latest_reads_maven_metadata() {
+    let sb = Sandbox::new();
+    let repo = MiniRepo::new(&sb);
+    let ga = "software.amazon.kinesis:amazon-kinesis-client-multilang";
+    for v in ["3.0.0", "3.1.0", "3.10.1"] {
+        repo.publish(&format!("{ga}:{v}"), 52, &[]);
+    }
+    repo.put(
+        "software/amazon/kinesis/amazon-kinesis-client-multilang/maven-metadata.xml",
+        b"<metadata><groupId>software.amazon.kinesis</groupId><versioning><versions>\
+          <version>2.6.0</version><version>3.0.0</version><version>3.1.0</version>\
+          <version>3.10.1</version><version>3.11.0-SNAPSHOT</version><version>4.0.0</version>\
+          </versions></versioning></metadata>",
+    );
+    let file_url = format!("file://{}", repo.arg());
+    for args in [vec![], vec!["--kcl-version", "latest"]] {
+        let mut full = vec!["lock", "--no-local-repo", "--repository", &file_url, "-q"];
+        full.extend(args);
+        let out = sb.run(full);
+        assert_exit(&sb, &out, 0);
+        let lock = load(&sb.work().join("jars.lock"));
+        assert_eq!(lock.roots[0].to_string(), format!("{ga}:3.10.1"));
+    }
+    // POMs served by a --repository are kept in the kclrs cache for the next resolution.
+    assert!(sb
+        .cache()
+        .join("maven/software/amazon/kinesis/amazon-kinesis-client-multilang/3.10.1/amazon-kinesis-client-multilang-3.10.1.pom")
+        .is_file());
+    let out = sb.run([
+        "lock",
+        "--no-local-repo",
+        "--repository",
+        &file_url,
+        "--kcl-version",
+        "3.0.0",
+        "-q",
+    ]);
+    assert_exit(&sb, &out, 0);
+    assert_eq!(
+        load(&sb.work().join("jars.lock")).roots[0].to_string(),
+        format!("{ga}:3.0.0")
+    );
+}
+
+#[test]
+fn broken_pom_chain_is_reported() {
+    let sb = Sandbox::new();
+    let repo = MiniRepo::new(&sb);
+    repo.publish("org.ex:app:1", 52, &["org.ex:bad:1"]);
+    repo.put(
+        "org/ex/bad/1/bad-1.pom",
+        b"<project><parent><groupId>org.ex</groupId><artifactId>bad-parent</artifactId><version>1</version></parent><artifactId>bad</artifactId></project>",
+    );
+    repo.put(
+        "org/ex/bad-parent/1/bad-parent-1.pom",
+        b"<project><dependencies></project>",
+    );
+    let out = repo.lock(&sb, "org.ex:app:1", &[]);
+    assert_exit(&sb, &out, 3);
+    insta::assert_snapshot!("broken_parent", sb.transcript(&out));
+    let out = repo.lock(&sb, "org.ex:nothere:1", &[]);
+    assert_exit(&sb, &out, 5);
+}
+
+/// `<dependency>` for `g:a[:v]` with extra XML inside (scope, type, exclusions, …).
+fn dep(ga_v: &str, extra: &str) -> String {
+    let p: Vec<&str> = ga_v.split(':').collect();
+    let version = p
+        .get(2)
+        .map_or_else(String::new, |v| format!("<version>{v}</version>"));
+    format!(
+        "<dependency><groupId>{}</groupId><artifactId>{}</artifactId>{version}{extra}</dependency>",
+        p[0], p[1]
+    )
+}
+
+fn deps_xml(list: &[String]) -> String {
+    format!("<dependencies>{}</dependencies>", list.concat())
+}
+
+fn profile(id: &str, activation: &str, dependency: &str) -> String {
+    format!(
+        "<profile><id>{id}</id><activation>{activation}</activation>{}</profile>",
+        deps_xml(&[dep(dependency, "")])
+    )
+}
+
+/// One synthetic graph exercising every rule at once, resolved by real `mvn` (offline, the
+/// fixture repository served as file://, the dependency plugin from the test repository) and by
+/// kclrs: both must list the same artifacts in the same order.
+#[test]
+fn synthetic_rules_match_maven() {
+    let m2 = test_m2();
+    let sb = Sandbox::new();
+    let fx = MiniRepo::new(&sb);
+    let excl = |g: &str, a: &str| {
+        format!("<exclusions><exclusion><groupId>{g}</groupId><artifactId>{a}</artifactId></exclusion></exclusions>")
+    };
+    // Parent with properties, management and a BOM import chain.
+    fx.publish_raw(
+        "kx:parent:1",
+        52,
+        &format!(
+            "<packaging>pom</packaging><properties><lib.version>1.0</lib.version></properties>\
+             <dependencyManagement>{}</dependencyManagement>{}",
+            deps_xml(&[
+                dep("kx:lib:${lib.version}", ""),
+                dep("kx:bom:1", "<type>pom</type><scope>import</scope>"),
+            ]),
+            deps_xml(&[dep("kx:inherited:${project.version}", "")])
+        ),
+    );
+    fx.publish_raw(
+        "kx:bom:1",
+        52,
+        &format!(
+            "<packaging>pom</packaging><dependencyManagement>{}</dependencyManagement>",
+            deps_xml(&[
+                dep("kx:frombom:1", ""),
+                dep("kx:lib:9", ""),
+                dep("kx:bom2:1", "<type>pom</type><scope>import</scope>"),
+            ])
+        ),
+    );
+    fx.publish_raw(
+        "kx:bom2:1",
+        52,
+        &format!(
+            "<packaging>pom</packaging><dependencyManagement>{}</dependencyManagement>",
+            deps_xml(&[
+                dep("kx:deep:3", "<scope>runtime</scope>"),
+                dep("kx:frombom:7", "")
+            ])
+        ),
+    );
+    let root_deps = [
+        dep("kx:lib", ""),
+        dep("kx:frombom", ""),
+        dep("kx:deep", ""),
+        dep("kx:t:1", "<scope>test</scope>"),
+        dep("kx:p:1", "<scope>provided</scope>"),
+        dep("kx:o:1", "<optional>true</optional>"),
+        dep("kx:a:1", &excl("kx", "b")),
+        dep("kx:w:1", &excl("*", "*")),
+        dep("kx:n:1", "<classifier>linux-x86_64</classifier>"),
+        dep("kx:n:2", "<type>test-jar</type>"),
+        dep("kx:old:1", ""),
+        dep("kx:ranged:[1.0,2.0)", ""),
+        dep("kx:prof:1", ""),
+        dep("kx:dflt:1", ""),
+        dep("kx:x:1", ""),
+        dep("kx:y:1", ""),
+        dep("kx:m:1", ""),
+        dep("kx:tm:1", ""),
+        dep("kx:rt:1", "<scope>runtime</scope>"),
+        dep("kx:me:1", ""),
+        dep("kx:pp:1", ""),
+        dep("kx:dup:1", ""),
+        dep("kx:vv:1.0", ""),
+        dep("kx:far:1", ""),
+    ];
+    fx.put(
+        "kx/root/1/root-1.pom",
+        format!(
+            "<project><modelVersion>4.0.0</modelVersion>\
+             <parent><groupId>kx</groupId><artifactId>parent</artifactId><version>1</version></parent>\
+             <artifactId>root</artifactId><properties><lib.version>1.5</lib.version></properties>{}</project>",
+            deps_xml(&root_deps)
+        )
+        .as_bytes(),
+    );
+    fx.jar("kx/root/1/root-1.jar", 52);
+    for gav in [
+        "kx:lib:1.5",
+        "kx:frombom:1",
+        "kx:deep:3",
+        "kx:inherited:1",
+        "kx:t:1",
+        "kx:p:1",
+        "kx:o:1",
+        "kx:b:1",
+        "kx:k:1",
+        "kx:k:2",
+        "kx:n:1",
+        "kx:n:2",
+        "kx:ranged:1.0",
+        "kx:ranged:1.5",
+        "kx:ranged:2.0",
+        "kx2:moved:1.1",
+        "kx:unix:1",
+        "kx:win:1",
+        "kx:jdk11:1",
+        "kx:jdk8:1",
+        "kx:noflag:1",
+        "kx:dfltdep:1",
+        "kx:mac:1",
+        "kx:z:1",
+        "kx:z:2",
+        "kx:c:2",
+        "kx:q:1",
+        "kx:q:2",
+        "kx:rc:1",
+        "kx:rt2:1",
+    ] {
+        fx.publish(gav, 52, &[]);
+    }
+    fx.jar("kx/n/1/n-1-linux-x86_64.jar", 52);
+    fx.jar("kx/n/2/n-2-tests.jar", 52);
+    fx.put(
+        "kx/ranged/maven-metadata.xml",
+        b"<metadata><groupId>kx</groupId><artifactId>ranged</artifactId><versioning><versions>\
+          <version>1.0</version><version>1.5</version><version>2.0</version></versions></versioning></metadata>",
+    );
+    fx.publish("kx:a:1", 52, &["kx:b:1", "kx:c:1"]);
+    fx.publish("kx:c:1", 52, &["kx:b:1", "kx:k:1"]);
+    fx.publish("kx:w:1", 52, &["kx:k:2"]);
+    fx.publish_raw(
+        "kx:old:1",
+        52,
+        "<distributionManagement><relocation><groupId>kx2</groupId><artifactId>moved</artifactId><version>1.1</version></relocation></distributionManagement>",
+    );
+    fx.publish_raw(
+        "kx:prof:1",
+        52,
+        &format!(
+            "<profiles>{}{}{}{}{}</profiles>",
+            profile(
+                "unix",
+                "<os><family>unix</family><arch>amd64</arch></os>",
+                "kx:unix:1"
+            ),
+            profile("win", "<os><family>windows</family></os>", "kx:win:1"),
+            profile("jdk11", "<jdk>[11,)</jdk>", "kx:jdk11:1"),
+            profile("jdk8", "<jdk>1.8</jdk>", "kx:jdk8:1"),
+            profile(
+                "noflag",
+                "<property><name>!some.flag</name></property>",
+                "kx:noflag:1"
+            ),
+        ),
+    );
+    fx.publish_raw(
+        "kx:dflt:1",
+        52,
+        &format!(
+            "<profiles>{}{}</profiles>",
+            profile(
+                "d",
+                "<activeByDefault>true</activeByDefault>",
+                "kx:dfltdep:1"
+            ),
+            profile("mac", "<os><name>mac os x</name></os>", "kx:mac:1"),
+        ),
+    );
+    fx.publish("kx:x:1", 52, &["kx:z:1"]);
+    fx.publish("kx:y:1", 52, &["kx:z:2"]);
+    fx.publish("kx:m:1", 52, &["kx:mm:1"]);
+    fx.publish("kx:mm:1", 52, &["kx:c:2"]);
+    fx.publish_raw(
+        "kx:tm:1",
+        52,
+        &format!(
+            "<dependencyManagement>{}</dependencyManagement>{}",
+            deps_xml(&[dep("kx:q:2", "")]),
+            deps_xml(&[dep("kx:r:1", "")])
+        ),
+    );
+    fx.publish("kx:r:1", 52, &["kx:q:1"]);
+    fx.publish_raw(
+        "kx:rt:1",
+        52,
+        &deps_xml(&[dep("kx:rc:1", ""), dep("kx:rt2:1", "<scope>test</scope>")]),
+    );
+
+    // Exclusions from dependency management, a property set by a profile, a duplicate declaration.
+    fx.publish_raw(
+        "kx:me:1",
+        52,
+        &format!(
+            "<dependencyManagement>{}</dependencyManagement>{}",
+            deps_xml(&[dep("kx:a2:1", &excl("kx", "b2"))]),
+            deps_xml(&[dep("kx:a2", "")])
+        ),
+    );
+    fx.publish("kx:a2:1", 52, &["kx:b2:1", "kx:c2:1"]);
+    fx.publish_raw(
+        "kx:pp:1",
+        52,
+        &format!(
+            "<properties><v>1</v></properties>{}<profiles><profile><id>d</id>\
+             <activation><activeByDefault>true</activeByDefault></activation>\
+             <properties><v>2</v></properties></profile></profiles>",
+            deps_xml(&[dep("kx:ppd:${v}", "")])
+        ),
+    );
+    fx.publish("kx:dup:1", 52, &["kx:dd:1", "kx:dd:2"]);
+    for gav in [
+        "kx:b2:1", "kx:c2:1", "kx:ppd:1", "kx:ppd:2", "kx:dd:1", "kx:dd:2",
+    ] {
+        fx.publish(gav, 52, &[]);
+    }
+
+    // A farther range that excludes the nearer fixed version: Maven backtracks into the range.
+    fx.publish("kx:far:1", 52, &["kx:vv:[1.5,2.0)"]);
+    for gav in ["kx:vv:1.0", "kx:vv:1.5", "kx:vv:1.7"] {
+        fx.publish(gav, 52, &[]);
+    }
+    fx.put(
+        "kx/vv/maven-metadata.xml",
+        b"<metadata><groupId>kx</groupId><artifactId>vv</artifactId><versioning><versions>\
+          <version>1.0</version><version>1.5</version><version>1.7</version></versions></versioning></metadata>",
+    );
+
+    // Maven's answer.
+    let proj = sb.root().join("mvn-project");
+    std::fs::create_dir_all(&proj).unwrap();
+    std::fs::write(
+        proj.join("pom.xml"),
+        format!(
+            "<project><modelVersion>4.0.0</modelVersion><groupId>t</groupId><artifactId>t</artifactId>\
+             <version>1</version><packaging>pom</packaging>\
+             <repositories><repository><id>fx</id><url>file://{}</url></repository></repositories>\
+             <pluginRepositories><pluginRepository><id>test-m2</id><url>file://{}</url></pluginRepository></pluginRepositories>\
+             {}</project>",
+            fx.arg(),
+            m2.display(),
+            deps_xml(&[dep("kx:root:1", "")])
+        ),
+    )
+    .unwrap();
+    let list = sb.root().join("mvn-list.txt");
+    let mvn = std::process::Command::new("mvn")
+        .current_dir(&proj)
+        .args([
+            "-B",
+            "-q",
+            "-o",
+            "-Daether.offline.protocols=file",
+            &format!(
+                "-Dmaven.repo.local={}",
+                sb.root().join("mvn-local").display()
+            ),
+            "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:list",
+            "-DincludeScope=runtime",
+            &format!("-DoutputFile={}", list.display()),
+            "-DappendOutput=false",
+        ])
+        .env("HOME", sb.home())
+        .output()
+        .expect("mvn must be on PATH for this test");
+    assert!(
+        mvn.status.success(),
+        "mvn failed:\n{}{}",
+        String::from_utf8_lossy(&mvn.stdout),
+        String::from_utf8_lossy(&mvn.stderr)
+    );
+    let expected: Vec<String> = maven_reference(&list)
+        .into_iter()
+        .filter(|k| !k.starts_with("kx:root:"))
+        .collect();
+
+    let out = fx.lock(&sb, "kx:root:1", &["-q"]);
+    assert_exit(&sb, &out, 0);
+    let got: Vec<String> = lock_keys(&load(&sb.work().join("jars.lock")))
+        .into_iter()
+        .filter(|k| !k.starts_with("kx:root:"))
+        .collect();
+    assert_eq!(got, expected, "kclrs (left) and Maven (right) differ");
+    // The rules the fixture is about, so a change in both cannot go unnoticed.
+    for must in [
+        "kx:lib:jar::1.5",
+        "kx:frombom:jar::1",
+        "kx:deep:jar::3",
+        "kx:c:jar::1",
+        "kx:k:jar::1",
+        "kx:n:jar:linux-x86_64:1",
+        "kx:n:jar:tests:2",
+        "kx2:moved:jar::1.1",
+        "kx:ranged:jar::1.5",
+        "kx:unix:jar::1",
+        "kx:jdk11:jar::1",
+        "kx:noflag:jar::1",
+        "kx:dfltdep:jar::1",
+        "kx:z:jar::1",
+        "kx:q:jar::1",
+        "kx:rc:jar::1",
+        "kx:inherited:jar::1",
+        "kx:c2:jar::1",
+        "kx:ppd:jar::2",
+        "kx:dd:jar::2",
+        "kx:vv:jar::1.7",
+    ] {
+        assert!(
+            got.contains(&must.to_string()),
+            "{must} missing from {got:?}"
+        );
+    }
+}

@@ -89,9 +89,19 @@ def missing(put, output):
     return [r for r in put if (r["shard"], r["seq"], r["data"]) not in seen]
 
 
+def alive(pid):
+    """True while pid runs; an exited child its parent has not reaped yet is a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def wait_output(args):
     """Waits until every record put shows up in the processor's output, with the shard and
     sequence number the emulator gave it; exits 1 at the timeout naming what is missing."""
+    import os
     put = read_put(args.put)
     deadline = time.monotonic() + args.timeout
     start = time.monotonic()
@@ -103,6 +113,9 @@ def wait_output(args):
         if time.monotonic() > deadline:
             sys.exit(f"{len(lost)} of {len(put)} records not processed after {args.timeout} s, "
                      f"e.g. {lost[:3]}")
+        if args.pid and not alive(args.pid):
+            sys.exit(f"the daemon (pid {args.pid}) exited with {len(lost)} of {len(put)} records "
+                     "not processed")
         time.sleep(0.5)
 
 
@@ -185,6 +198,7 @@ def main():
     c.add_argument("--put", action="append", required=True)
     c.add_argument("--output", required=True)
     c.add_argument("--timeout", type=float, default=120)
+    c.add_argument("--pid", type=int, help="give up as soon as this process is gone")
     c.set_defaults(fn=wait_output)
     c = sub.add_parser("count-output")
     c.add_argument("--put", action="append", required=True)

@@ -50,7 +50,9 @@ tool create-stream --stream "$stream" --shards 2 >/dev/null
 tool put-records --stream "$stream" --prefix first --count "$first" >"$work/put1.jsonl"
 lap "stream + $first records"
 
-sed -e "s#@EXECUTABLE@#$processor#" -e "s#@STREAM@#$stream#" -e "s#@APP@#$app#" \
+# The daemon splits executableName on spaces and runs it with PATH: going through python3 does not
+# depend on the processor file's exec bit.
+sed -e "s#@EXECUTABLE@#python3 $processor#" -e "s#@STREAM@#$stream#" -e "s#@APP@#$app#" \
   -e "s#@KINESIS_PORT@#$H2_PORT#" -e "s#@DYNAMODB_PORT@#$MOTO_PORT#" \
   "$here/e2e.properties.template" >"$work/app.properties"
 
@@ -97,7 +99,7 @@ stop_daemon() {
 }
 
 launch 1
-tool wait-output --put "$work/put1.jsonl" --output "$work/out1.tsv" --timeout "$wait_secs" \
+tool wait-output --put "$work/put1.jsonl" --output "$work/out1.tsv" --timeout "$wait_secs" --pid "$launcher_pid" \
   || fail "run 1: records missing; see $work/daemon1.log"
 lap "run 1: all $first records processed"
 stop_daemon 1
@@ -107,7 +109,7 @@ lap "run 1: lease table checked"
 
 tool put-records --stream "$stream" --prefix second --start "$first" --count "$second" >"$work/put2.jsonl"
 launch 2
-tool wait-output --put "$work/put2.jsonl" --output "$work/out2.tsv" --timeout "$wait_secs" \
+tool wait-output --put "$work/put2.jsonl" --output "$work/out2.tsv" --timeout "$wait_secs" --pid "$launcher_pid" \
   || fail "run 2: new records missing; see $work/daemon2.log"
 lap "run 2: $second new records processed"
 replay=$(tool count-output --put "$work/put1.jsonl" --output "$work/out2.tsv")

@@ -28,7 +28,7 @@ t_all=$(date +%s.%N)
 t_step=$t_all
 lap() {
   local now; now=$(date +%s.%N)
-  printf 'e2e: %-34s %6.1fs\n' "$1" "$(echo "$now - $t_step" | bc)"
+  awk -v a="$t_step" -v b="$now" -v s="$1" 'BEGIN { printf "e2e: %-34s %6.1fs\n", s, b - a }'
   t_step=$now
 }
 

@@ -61,6 +61,23 @@ fn static_server(dir: &Path, log: &Path) -> (Reaped, String) {
     (server, format!("http://127.0.0.1:{port}/"))
 }
 
+/// The last lines of every log the flow wrote (daemon runs, moto, nginx), for a failure message.
+fn log_tails(dir: &Path) -> String {
+    let mut logs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    logs.retain(|p| p.extension().is_some_and(|e| e == "log"));
+    logs.sort();
+    let mut text = String::new();
+    for log in logs {
+        let body = std::fs::read_to_string(&log).unwrap_or_default();
+        let lines: Vec<&str> = body.lines().collect();
+        let tail = lines[lines.len().saturating_sub(40)..].join("\n");
+        text += &format!("==> {} <==\n{tail}\n", log.display());
+    }
+    text
+}
+
 #[test]
 #[ignore = "end to end: needs tests/e2e/install.sh (moto, nginx) and ~2 minutes; run with --ignored"]
 fn kclrs_runs_the_real_daemon_on_local_emulators_and_resumes_from_checkpoints() {
@@ -118,9 +135,9 @@ fn kclrs_runs_the_real_daemon_on_local_emulators_and_resumes_from_checkpoints() 
     eprintln!("{text}");
     assert!(
         out.status.success(),
-        "the end-to-end flow failed ({}); logs in {}",
+        "the end-to-end flow failed ({}); the sandbox goes away with the test, so its logs end here:\n{}",
         out.status,
-        PathBuf::from(sb.root()).join("flow").display()
+        log_tails(&sb.root().join("flow"))
     );
     assert!(text.contains("e2e: OK (kclrs)"), "{text}");
     eprintln!(

@@ -1,0 +1,332 @@
+//! The one list of property keys the KCL 3.x MultiLangDaemon understands (pinned version:
+//! amazon-kinesis-client-multilang 3.1.3).
+//!
+//! The daemon hands every key to commons-beanutils, which sets the bean property of that name on
+//! `MultiLangDaemonConfiguration` (its own setters, plus those Lombok delegates to the polling,
+//! graceful-handoff, worker-utilization, worker-metrics-table and coordinator-state beans) and
+//! silently ignores any key without a setter — so a misspelt key is simply lost. Bean property
+//! names are case-sensitive. The one exception: keys starting with `awscredentialsprovider` in any
+//! case are first rewritten to `awsCredentialsProvider…` (`KinesisClientLibConfigurator.processKey`).
+//! Three more keys are read directly by `MultiLangDaemonConfig`. Nested keys (`a.b`) reach the
+//! properties of the beans the configuration exposes through getters. The list is checked against
+//! the real 3.1.3 jar by `tests/cli/properties.rs`.
+
+/// Keys `MultiLangDaemonConfig` reads itself.
+pub const DAEMON_KEYS: &[&str] = &["executableName", "processingLanguage", "maxActiveThreads"];
+
+/// Writable bean properties of `MultiLangDaemonConfiguration` (setters, including delegates).
+pub const CONFIGURATION_KEYS: &[&str] = &[
+    "allowThroughputOvershoot",
+    "applicationName",
+    "awsCredentialsProvider",
+    "awsCredentialsProviderCloudWatch",
+    "awsCredentialsProviderDynamoDB",
+    "callProcessRecordsEvenForEmptyRecordList",
+    "cleanupLeasesUponShardCompletion",
+    "clientVersionConfig",
+    "coordinatorStateBillingMode",
+    "coordinatorStateDeletionProtectionEnabled",
+    "coordinatorStatePointInTimeRecoveryEnabled",
+    "coordinatorStateReadCapacity",
+    "coordinatorStateTableName",
+    "coordinatorStateTags",
+    "coordinatorStateWriteCapacity",
+    "dampeningPercentage",
+    "disableWorkerMetrics",
+    "dynamoDBEndpoint",
+    "enablePriorityLeaseAssignment",
+    "failoverTimeMillis",
+    "gracefulLeaseHandoffTimeoutMillis",
+    "idleTimeBetweenReadsInMillis",
+    "ignoreUnexpectedChildShards",
+    "inMemoryWorkerMetricsCaptureFrequencyMillis",
+    "initialLeaseTableReadCapacity",
+    "initialLeaseTableWriteCapacity",
+    "initialPositionInStream",
+    "initialPositionInStreamExtended",
+    "isGracefulLeaseHandoffEnabled",
+    "kinesisEndpoint",
+    "leaseAssignmentIntervalMillis",
+    "leaseTableDeletionProtectionEnabled",
+    "leaseTablePitrEnabled",
+    "listShardsBackoffTimeInMillis",
+    "logWarningForTaskAfterMillis",
+    "maxGetRecordsThreadPool",
+    "maxLeaseRenewalThreads",
+    "maxLeasesForWorker",
+    "maxLeasesToStealAtOneTime",
+    "maxListShardsRetryAttempts",
+    "maxRecords",
+    "maxThroughputPerHostKBps",
+    "metricsBufferTimeMillis",
+    "metricsEnabledDimensions",
+    "metricsLevel",
+    "metricsMaxQueueSize",
+    "millisBehindLatestThresholdForReducedTps",
+    "noOfPersistedMetricsPerWorkerMetrics",
+    "parentShardPollIntervalMillis",
+    "reBalanceThresholdPercentage",
+    "regionName",
+    "retrievalMode",
+    "retryGetRecordsInSeconds",
+    "schedulerInitializationBackoffTimeMillis",
+    "shardPrioritization",
+    "shardSyncIntervalMillis",
+    "shutdownGraceMillis",
+    "skipShardSyncAtWorkerInitializationIfLeasesExist",
+    "staleWorkerMetricsEntryCleanupDuration",
+    "streamArn",
+    "streamName",
+    "tableName",
+    "taskBackoffTimeMillis",
+    "timeoutInSeconds",
+    "validateSequenceNumberBeforeCheckpointing",
+    "varianceBalancingFrequency",
+    "workerId",
+    "workerIdentifier",
+    "workerMetricsBillingMode",
+    "workerMetricsDeletionProtectionEnabled",
+    "workerMetricsEMAAlpha",
+    "workerMetricsPointInTimeRecoveryEnabled",
+    "workerMetricsReadCapacity",
+    "workerMetricsReporterFreqInMillis",
+    "workerMetricsTableName",
+    "workerMetricsTags",
+    "workerMetricsWriteCapacity",
+];
+
+const FANOUT: &[&str] = &[
+    "consumerArn",
+    "consumerName",
+    "maxDescribeStreamConsumerRetries",
+    "maxDescribeStreamSummaryRetries",
+    "registerStreamConsumerRetries",
+    "retryBackoffMillis",
+];
+const POLLING: &[&str] = &[
+    "idleTimeBetweenReadsInMillis",
+    "maxGetRecordsThreadPool",
+    "maxRecords",
+    "millisBehindLatestThresholdForReducedTps",
+    "retryGetRecordsInSeconds",
+];
+const GRACEFUL: &[&str] = &[
+    "gracefulLeaseHandoffTimeoutMillis",
+    "isGracefulLeaseHandoffEnabled",
+];
+const UTILIZATION: &[&str] = &[
+    "allowThroughputOvershoot",
+    "dampeningPercentage",
+    "disableWorkerMetrics",
+    "inMemoryWorkerMetricsCaptureFrequencyMillis",
+    "maxThroughputPerHostKBps",
+    "noOfPersistedMetricsPerWorkerMetrics",
+    "reBalanceThresholdPercentage",
+    "staleWorkerMetricsEntryCleanupDuration",
+    "varianceBalancingFrequency",
+    "workerMetricsEMAAlpha",
+    "workerMetricsReporterFreqInMillis",
+];
+const WORKER_METRICS_TABLE: &[&str] = &[
+    "workerMetricsBillingMode",
+    "workerMetricsDeletionProtectionEnabled",
+    "workerMetricsPointInTimeRecoveryEnabled",
+    "workerMetricsReadCapacity",
+    "workerMetricsTableName",
+    "workerMetricsTags",
+    "workerMetricsWriteCapacity",
+];
+const COORDINATOR_STATE_TABLE: &[&str] = &[
+    "coordinatorStateBillingMode",
+    "coordinatorStateDeletionProtectionEnabled",
+    "coordinatorStatePointInTimeRecoveryEnabled",
+    "coordinatorStateReadCapacity",
+    "coordinatorStateTableName",
+    "coordinatorStateTags",
+    "coordinatorStateWriteCapacity",
+];
+
+/// Read-only bean properties reachable with `prefix.key`, and the keys allowed after the dot.
+/// `None`: an AWS SDK builder or credentials provider (a `BuilderDynaBean`) whose properties
+/// depend on the SDK version, so any key is accepted there.
+pub const NESTED: &[(&str, Option<&[&str]>)] = &[
+    ("cloudWatchClient", None),
+    ("cloudWatchCredentialsProvider", None),
+    (
+        "coordinatorStateTableConfigBean",
+        Some(COORDINATOR_STATE_TABLE),
+    ),
+    ("dynamoDBCredentialsProvider", None),
+    ("dynamoDbClient", None),
+    ("fanoutConfig", Some(FANOUT)),
+    ("gracefulLeaseHandoffConfigBean", Some(GRACEFUL)),
+    ("kinesisClient", None),
+    ("kinesisCredentialsProvider", None),
+    ("pollingConfig", Some(POLLING)),
+    (
+        "workerMetricStatsTableConfigBean",
+        Some(WORKER_METRICS_TABLE),
+    ),
+    (
+        "workerUtilizationAwareAssignmentConfigBean",
+        Some(UTILIZATION),
+    ),
+];
+
+const CREDENTIALS_LOWER: &str = "awscredentialsprovider";
+const CREDENTIALS: &str = "awsCredentialsProvider";
+
+/// The key as the daemon's bean code sees it: any-case `awscredentialsprovider` becomes
+/// `awsCredentialsProvider` (only when the key starts with it, every occurrence, like Java's
+/// `replaceAll("(?i)…")`, which folds ASCII case only).
+pub fn normalize(key: &str) -> String {
+    if !key.to_lowercase().starts_with(CREDENTIALS_LOWER) {
+        return key.to_string();
+    }
+    let lower = key.to_ascii_lowercase();
+    let mut out = String::with_capacity(key.len());
+    let mut i = 0;
+    while i < key.len() {
+        if lower[i..].starts_with(CREDENTIALS_LOWER) {
+            out.push_str(CREDENTIALS);
+            i += CREDENTIALS_LOWER.len();
+        } else {
+            let c = key[i..].chars().next().unwrap_or_default();
+            out.push(c);
+            i += c.len_utf8().max(1);
+        }
+    }
+    out
+}
+
+/// True when the daemon uses `key` (after [`normalize`]).
+pub fn is_known(key: &str) -> bool {
+    let key = normalize(key);
+    if DAEMON_KEYS.contains(&key.as_str()) || CONFIGURATION_KEYS.contains(&key.as_str()) {
+        return true;
+    }
+    let Some((prefix, rest)) = key.split_once('.') else {
+        return false;
+    };
+    NESTED.iter().any(|(p, allowed)| {
+        *p == prefix && !rest.is_empty() && allowed.is_none_or(|keys| keys.contains(&rest))
+    })
+}
+
+/// How a known key is best written in a file: the credentials keys as the KCL documentation
+/// and samples spell them (`AwsCredentialsProvider`), every other one as is.
+fn display(key: &str) -> String {
+    match key.strip_prefix(CREDENTIALS) {
+        Some(rest) => format!("AwsCredentialsProvider{rest}"),
+        None => key.to_string(),
+    }
+}
+
+/// Every key that may appear in a file, as [`display`] spells it (nested ones included).
+fn spellings() -> Vec<String> {
+    let mut all: Vec<String> = DAEMON_KEYS
+        .iter()
+        .chain(CONFIGURATION_KEYS)
+        .map(|k| display(k))
+        .collect();
+    for (prefix, keys) in NESTED {
+        for key in keys.unwrap_or_default() {
+            all.push(format!("{prefix}.{key}"));
+        }
+    }
+    all
+}
+
+/// The known key closest to an unknown one, if any is close enough to be a likely typo:
+/// same letters in another case, or a small edit distance.
+pub fn suggest(unknown: &str) -> Option<String> {
+    let lower = unknown.to_lowercase();
+    let all = spellings();
+    if let Some(same) = all.iter().find(|k| k.to_lowercase() == lower) {
+        return Some(same.clone());
+    }
+    let (best, distance) = all
+        .iter()
+        .map(|k| (k, strsim::levenshtein(&k.to_lowercase(), &lower)))
+        .min_by_key(|(_, d)| *d)?;
+    (distance <= (lower.chars().count() / 4).max(2)).then(|| best.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_keys_match_in_any_case() {
+        for key in [
+            "AwsCredentialsProvider",
+            "AWSCredentialsProvider",
+            "awscredentialsprovider",
+            "AwsCredentialsProviderDynamoDB",
+            "AWSCREDENTIALSPROVIDERCloudWatch",
+        ] {
+            assert!(is_known(key), "{key}");
+        }
+        assert_eq!(
+            normalize("AWSCREDENTIALSPROVIDER"),
+            "awsCredentialsProvider"
+        );
+        assert_eq!(normalize("streamName"), "streamName");
+        // Only the credentials part is case-folded; the rest stays case-sensitive.
+        assert!(!is_known("AwsCredentialsProviderDynamodb"));
+    }
+
+    #[test]
+    fn other_keys_are_case_sensitive_and_nested_keys_are_checked() {
+        assert!(is_known("streamName"));
+        assert!(!is_known("streamname"));
+        assert!(!is_known("StreamName"));
+        assert!(is_known("executableName"));
+        assert!(is_known("fanoutConfig.consumerArn"));
+        assert!(!is_known("fanoutConfig.consumerARN"));
+        assert!(is_known("kinesisClient.endpointOverride"));
+        assert!(!is_known("kinesisClient."));
+        assert!(!is_known("nothing.here"));
+    }
+
+    #[test]
+    fn suggestions_for_typos() {
+        assert_eq!(suggest("streamname").as_deref(), Some("streamName"));
+        assert_eq!(
+            suggest("ApplicationName").as_deref(),
+            Some("applicationName")
+        );
+        assert_eq!(
+            suggest("AwsCredentialProvider").as_deref(),
+            Some("AwsCredentialsProvider")
+        );
+        assert_eq!(
+            suggest("initialPositionInStrem").as_deref(),
+            Some("initialPositionInStream")
+        );
+        assert_eq!(
+            suggest("fanoutConfig.consumerARN").as_deref(),
+            Some("fanoutConfig.consumerArn")
+        );
+        assert_eq!(suggest("zzz"), None);
+        assert_eq!(suggest("completelyUnrelatedSetting"), None);
+    }
+
+    #[test]
+    fn lists_are_sorted_and_free_of_duplicates() {
+        for list in [
+            CONFIGURATION_KEYS,
+            FANOUT,
+            POLLING,
+            GRACEFUL,
+            UTILIZATION,
+            WORKER_METRICS_TABLE,
+            COORDINATOR_STATE_TABLE,
+        ] {
+            let mut sorted = list.to_vec();
+            sorted.sort_unstable();
+            sorted.dedup();
+            assert_eq!(sorted, list);
+        }
+    }
+}

@@ -6,3 +6,6 @@
 mod support;
 
 mod basics;
+mod java;
+mod properties;
+mod sample;

@@ -1,0 +1,182 @@
+//! The property keys kclrs accepts, checked against the real MultiLangDaemon 3.1.3 jar: `javap`
+//! (from the machine's JDK) lists the setters commons-beanutils can call, and the keys
+//! `MultiLangDaemonConfig` reads itself. If KCL gains or loses a key, this test says which.
+//! (Checks of whole files through `print-command`/`run` live with those commands' tests.)
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Command;
+
+use kclrs::properties::keys;
+
+const VERSION: &str = "3.1.3";
+
+/// The local Maven repository prepared by `tests/prepare.sh`.
+fn m2() -> PathBuf {
+    let dir = std::env::var_os("KCLRS_TEST_M2").map_or_else(
+        || {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME is not set"))
+                .join(".cache/kclrs-test/m2")
+        },
+        PathBuf::from,
+    );
+    assert!(
+        dir.is_dir(),
+        "test Maven repository {} is missing: run `bash tests/prepare.sh` (or set KCLRS_TEST_M2)",
+        dir.display()
+    );
+    dir
+}
+
+fn multilang_jar() -> PathBuf {
+    let jar = m2().join(format!(
+        "software/amazon/kinesis/amazon-kinesis-client-multilang/{VERSION}/amazon-kinesis-client-multilang-{VERSION}.jar"
+    ));
+    assert!(
+        jar.is_file(),
+        "{} is missing: run `bash tests/prepare.sh`",
+        jar.display()
+    );
+    jar
+}
+
+fn javap(args: &[&str]) -> String {
+    let jdk = PathBuf::from("/usr/lib/jvm/java-17-openjdk-amd64/bin/javap");
+    let program = if jdk.is_file() {
+        jdk
+    } else {
+        PathBuf::from("javap")
+    };
+    let out = Command::new(&program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    assert!(
+        out.status.success(),
+        "javap failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `java.beans.Introspector.decapitalize`: `MaxRecords` → `maxRecords`, but `URL` stays `URL`.
+fn decapitalize(name: &str) -> String {
+    let mut chars = name.chars();
+    let (Some(a), Some(b)) = (chars.next(), chars.next()) else {
+        return name.to_lowercase();
+    };
+    if a.is_uppercase() && b.is_uppercase() {
+        return name.to_string();
+    }
+    let mut out = a.to_lowercase().to_string();
+    out.push_str(&name[a.len_utf8()..]);
+    out
+}
+
+/// Public methods of a class, as (name, parameter list, return type).
+fn methods(class: &str) -> Vec<(String, String, String)> {
+    let jar = multilang_jar();
+    let text = javap(&["-cp", &jar.to_string_lossy(), class]);
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim().strip_suffix(';')?;
+            let (head, params) = line.split_once('(')?;
+            let params = params.strip_suffix(')')?;
+            let mut words: Vec<&str> = head.split_whitespace().collect();
+            let name = words.pop()?;
+            let ret = words.pop()?;
+            Some((name.to_string(), params.to_string(), ret.to_string()))
+        })
+        .collect()
+}
+
+/// Bean properties with a one-argument setter.
+fn writable(class: &str) -> BTreeSet<String> {
+    methods(class)
+        .into_iter()
+        .filter(|(name, params, ret)| {
+            ret == "void" && name.starts_with("set") && !params.is_empty() && !params.contains(',')
+        })
+        .map(|(name, ..)| decapitalize(&name["set".len()..]))
+        .collect()
+}
+
+const CONFIG: &str = "software.amazon.kinesis.multilang.config.";
+
+#[test]
+fn key_list_matches_the_multilang_jar() {
+    let want = writable(&format!("{CONFIG}MultiLangDaemonConfiguration"));
+    assert!(want.len() > 50, "javap output not understood: {want:?}");
+    let have: BTreeSet<String> = keys::CONFIGURATION_KEYS
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+    let missing: Vec<_> = want.difference(&have).collect();
+    let extra: Vec<_> = have.difference(&want).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "keys missing from properties/keys.rs: {missing:?}; keys the jar does not have: {extra:?}"
+    );
+
+    // Nested beans: read-only getters returning a bean of the config package, and their setters.
+    let mut nested = BTreeSet::new();
+    for (name, params, ret) in methods(&format!("{CONFIG}MultiLangDaemonConfiguration")) {
+        let Some(bean) = ret.strip_prefix(CONFIG) else {
+            continue;
+        };
+        if !params.is_empty() || !name.starts_with("get") {
+            continue;
+        }
+        let property = decapitalize(&name["get".len()..]);
+        if want.contains(&property) {
+            continue;
+        }
+        let allowed = if bean == "BuilderDynaBean" {
+            None
+        } else {
+            Some(writable(&format!("{CONFIG}{bean}")))
+        };
+        nested.insert((property, allowed));
+    }
+    let have: BTreeSet<(String, Option<BTreeSet<String>>)> = keys::NESTED
+        .iter()
+        .map(|(prefix, allowed)| {
+            (
+                prefix.to_string(),
+                allowed.map(|keys| keys.iter().map(|k| k.to_string()).collect()),
+            )
+        })
+        .collect();
+    assert_eq!(have, nested);
+}
+
+#[test]
+fn daemon_keys_match_the_multilang_jar() {
+    let jar = multilang_jar();
+    let text = javap(&[
+        "-constants",
+        "-p",
+        "-cp",
+        &jar.to_string_lossy(),
+        "software.amazon.kinesis.multilang.MultiLangDaemonConfig",
+    ]);
+    let found: BTreeSet<String> = text
+        .lines()
+        .filter(|l| l.contains(" PROP_"))
+        .filter_map(|l| l.split('"').nth(1).map(str::to_string))
+        .collect();
+    let have: BTreeSet<String> = keys::DAEMON_KEYS.iter().map(|k| k.to_string()).collect();
+    assert_eq!(found, have);
+    // The credentials prefix the configurator folds to lower case is the one kclrs folds.
+    let text = javap(&[
+        "-constants",
+        "-c",
+        "-p",
+        "-cp",
+        &jar.to_string_lossy(),
+        "software.amazon.kinesis.multilang.config.KinesisClientLibConfigurator",
+    ]);
+    assert!(text.contains("String awscredentialsprovider"), "{text}");
+    assert!(text.contains("String (?i)awscredentialsprovider"), "{text}");
+    assert!(keys::is_known("AWSCREDENTIALSPROVIDER"));
+}

@@ -156,8 +156,13 @@ fn run_version(java: &Path) -> Result<String, String> {
             .map(str::trim)
             .find(|l| !l.is_empty())
             .unwrap_or("no output");
+        let how = if status.success() {
+            String::new()
+        } else {
+            format!(" ({status})")
+        };
         format!(
-            "`{} -version` exited with {status} and printed no version ({first})",
+            "`{} -version` failed{how} and printed no version ({first})",
             java.display()
         )
     })

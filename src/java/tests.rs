@@ -36,7 +36,7 @@ impl Machine {
             .unwrap();
         }
         let body = match banner {
-            Some(text) => format!("cat >&2 <<'EOF'\n{text}\nEOF\n"),
+            Some(text) => text.lines().map(|l| format!("echo '{l}' >&2\n")).collect(),
             None => "exit 0\n".to_string(),
         };
         let java = home.join("bin/java");

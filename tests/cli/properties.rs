@@ -12,7 +12,7 @@ use kclrs::properties::keys;
 const VERSION: &str = "3.1.3";
 
 /// The local Maven repository prepared by `tests/prepare.sh`.
-fn m2() -> PathBuf {
+pub fn m2() -> PathBuf {
     let dir = std::env::var_os("KCLRS_TEST_M2").map_or_else(
         || {
             PathBuf::from(std::env::var_os("HOME").expect("HOME is not set"))
@@ -40,13 +40,18 @@ fn multilang_jar() -> PathBuf {
     jar
 }
 
-fn javap(args: &[&str]) -> String {
-    let jdk = PathBuf::from("/usr/lib/jvm/java-17-openjdk-amd64/bin/javap");
-    let program = if jdk.is_file() {
+/// A JDK tool (javap, javac, java) of the machine's JDK 17, else from PATH.
+pub fn jdk_tool(name: &str) -> PathBuf {
+    let jdk = PathBuf::from("/usr/lib/jvm/java-17-openjdk-amd64/bin").join(name);
+    if jdk.is_file() {
         jdk
     } else {
-        PathBuf::from("javap")
-    };
+        PathBuf::from(name)
+    }
+}
+
+fn javap(args: &[&str]) -> String {
+    let program = jdk_tool("javap");
     let out = Command::new(&program)
         .args(args)
         .output()

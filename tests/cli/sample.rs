@@ -344,3 +344,168 @@ fn the_shipped_files_are_the_embedded_ones() {
         "{props}"
     );
 }
+
+/// A stand-in for the daemon built from the real KCL 3.1.3 classes: it serializes
+/// `InitializeMessage`, `ProcessRecordsMessage`… with the daemon's plain Jackson `ObjectMapper`,
+/// parses every processor line back into a `Message` (unknown or misnamed fields fail there),
+/// answers checkpoints like `MessageWriter` does, and prints what it saw.
+const HARNESS: &str = r#"
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.*;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import software.amazon.kinesis.lifecycle.events.InitializationInput;
+import software.amazon.kinesis.lifecycle.events.ProcessRecordsInput;
+import software.amazon.kinesis.multilang.messages.*;
+import software.amazon.kinesis.retrieval.KinesisClientRecord;
+import software.amazon.kinesis.retrieval.kpl.ExtendedSequenceNumber;
+
+public class SampleProtocolCheck {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+    static BufferedWriter toChild;
+    static BufferedReader fromChild;
+
+    static void send(Message m) throws IOException {
+        String line = MAPPER.writeValueAsString(m);
+        toChild.write(line);
+        toChild.newLine();
+        toChild.flush();
+    }
+
+    static void await(String action) throws IOException {
+        while (true) {
+            String line = fromChild.readLine();
+            if (line == null) throw new EOFException("child closed stdout");
+            Message m = MAPPER.readValue(line, Message.class);
+            if (m instanceof CheckpointMessage) {
+                CheckpointMessage c = (CheckpointMessage) m;
+                System.out.println("checkpoint " + c.getSequenceNumber() + " " + c.getSubSequenceNumber());
+                send(new CheckpointMessage(c.getSequenceNumber(), c.getSubSequenceNumber(), null));
+            } else if (m instanceof StatusMessage) {
+                System.out.println("status " + ((StatusMessage) m).getResponseFor());
+                if (!action.equals(((StatusMessage) m).getResponseFor())) System.exit(2);
+                return;
+            } else {
+                System.out.println("unexpected " + m.getClass().getSimpleName());
+                System.exit(3);
+            }
+        }
+    }
+
+    static KinesisClientRecord record(String data, String key, String seq, long sub) {
+        return KinesisClientRecord.builder()
+                .data(ByteBuffer.wrap(data.getBytes(StandardCharsets.UTF_8)))
+                .partitionKey(key).sequenceNumber(seq).subSequenceNumber(sub)
+                .approximateArrivalTimestamp(Instant.ofEpochMilli(1764000000000L)).build();
+    }
+
+    public static void main(String[] args) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("python3", args[0]);
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        Process child = pb.start();
+        toChild = new BufferedWriter(new OutputStreamWriter(child.getOutputStream(), StandardCharsets.UTF_8));
+        fromChild = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        send(new InitializeMessage(InitializationInput.builder().shardId("shardId-000000000007")
+                .extendedSequenceNumber(ExtendedSequenceNumber.TRIM_HORIZON).build()));
+        await("initialize");
+        send(new ProcessRecordsMessage(ProcessRecordsInput.builder().millisBehindLatest(5L)
+                .records(Arrays.asList(record("one", "pk-1", "1001", 0), record("two", "pk-2", "1002", 3)))
+                .build()));
+        await("processRecords");
+        send(new ShutdownRequestedMessage());
+        await("shutdownRequested");
+        send(new ShardEndedMessage());
+        await("shardEnded");
+        toChild.close();
+        System.out.println("exit " + child.waitFor());
+    }
+}
+"#;
+
+/// Every jar of the KCL 3.1.3 closure that `tests/prepare.sh` resolved with Maven.
+fn kcl_classpath() -> String {
+    let m2 = crate::properties::m2();
+    let list = m2.with_file_name("reference").join("kcl-multilang.txt");
+    let text = std::fs::read_to_string(&list)
+        .unwrap_or_else(|e| panic!("{}: {e}; run `bash tests/prepare.sh`", list.display()));
+    let jars: Vec<String> = text
+        .lines()
+        .filter_map(|line| line.trim().split(" -- ").next())
+        .filter_map(|coords| {
+            let p: Vec<&str> = coords.split(':').collect();
+            let (g, a, ext, classifier, v) = match p.as_slice() {
+                [g, a, ext, v, _scope] => (*g, *a, *ext, None, *v),
+                [g, a, ext, c, v, _scope] => (*g, *a, *ext, Some(*c), *v),
+                _ => return None,
+            };
+            let name = match classifier {
+                Some(c) => format!("{a}-{v}-{c}.{ext}"),
+                None => format!("{a}-{v}.{ext}"),
+            };
+            let jar = m2.join(g.replace('.', "/")).join(a).join(v).join(name);
+            assert!(
+                jar.is_file(),
+                "{} is missing: run `bash tests/prepare.sh`",
+                jar.display()
+            );
+            Some(jar.display().to_string())
+        })
+        .collect();
+    assert!(jars.len() > 50, "{} lists too few jars", list.display());
+    jars.join(":")
+}
+
+#[test]
+fn real_kcl_message_classes_understand_the_processor() {
+    let sb = Sandbox::new();
+    let processor = materialized(&sb);
+    let src = sb.write("harness/SampleProtocolCheck.java", HARNESS);
+    let classes = sb.root().join("classes");
+    let cp = kcl_classpath();
+    let javac = Command::new(crate::properties::jdk_tool("javac"))
+        .args(["-nowarn", "-d"])
+        .arg(&classes)
+        .args(["-cp", &cp])
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(
+        javac.status.success(),
+        "javac: {}",
+        String::from_utf8_lossy(&javac.stderr)
+    );
+    let output = sb.root().join("records.tsv");
+    let out = Command::new(crate::properties::jdk_tool("java"))
+        .args([
+            "-cp",
+            &format!("{}:{cp}", classes.display()),
+            "SampleProtocolCheck",
+        ])
+        .arg(&processor)
+        .env("KCLRS_SAMPLE_OUTPUT", &output)
+        .output()
+        .unwrap();
+    let transcript = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{transcript}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        transcript,
+        "status initialize\n\
+         checkpoint 1002 3\n\
+         status processRecords\n\
+         checkpoint null null\n\
+         status shutdownRequested\n\
+         checkpoint null null\n\
+         status shardEnded\n\
+         exit 0\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&output).unwrap(),
+        "shardId-000000000007\t1001\t0\tpk-1\tone\nshardId-000000000007\t1002\t3\tpk-2\ttwo\n"
+    );
+}

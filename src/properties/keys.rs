@@ -14,9 +14,9 @@
 /// Keys `MultiLangDaemonConfig` reads itself.
 pub const DAEMON_KEYS: &[&str] = &["executableName", "processingLanguage", "maxActiveThreads"];
 
-/// Writable bean properties of `MultiLangDaemonConfiguration` (setters, including delegates).
+/// Writable bean properties `MultiLangDaemonConfiguration` declares itself (the delegated ones
+/// are in [`DELEGATED`]).
 pub const CONFIGURATION_KEYS: &[&str] = &[
-    "allowThroughputOvershoot",
     "applicationName",
     "awsCredentialsProvider",
     "awsCredentialsProviderCloudWatch",
@@ -24,75 +24,44 @@ pub const CONFIGURATION_KEYS: &[&str] = &[
     "callProcessRecordsEvenForEmptyRecordList",
     "cleanupLeasesUponShardCompletion",
     "clientVersionConfig",
-    "coordinatorStateBillingMode",
-    "coordinatorStateDeletionProtectionEnabled",
-    "coordinatorStatePointInTimeRecoveryEnabled",
-    "coordinatorStateReadCapacity",
-    "coordinatorStateTableName",
-    "coordinatorStateTags",
-    "coordinatorStateWriteCapacity",
-    "dampeningPercentage",
-    "disableWorkerMetrics",
     "dynamoDBEndpoint",
     "enablePriorityLeaseAssignment",
     "failoverTimeMillis",
-    "gracefulLeaseHandoffTimeoutMillis",
-    "idleTimeBetweenReadsInMillis",
     "ignoreUnexpectedChildShards",
-    "inMemoryWorkerMetricsCaptureFrequencyMillis",
     "initialLeaseTableReadCapacity",
     "initialLeaseTableWriteCapacity",
     "initialPositionInStream",
     "initialPositionInStreamExtended",
-    "isGracefulLeaseHandoffEnabled",
     "kinesisEndpoint",
     "leaseAssignmentIntervalMillis",
     "leaseTableDeletionProtectionEnabled",
     "leaseTablePitrEnabled",
     "listShardsBackoffTimeInMillis",
     "logWarningForTaskAfterMillis",
-    "maxGetRecordsThreadPool",
     "maxLeaseRenewalThreads",
     "maxLeasesForWorker",
     "maxLeasesToStealAtOneTime",
     "maxListShardsRetryAttempts",
-    "maxRecords",
-    "maxThroughputPerHostKBps",
     "metricsBufferTimeMillis",
     "metricsEnabledDimensions",
     "metricsLevel",
     "metricsMaxQueueSize",
-    "millisBehindLatestThresholdForReducedTps",
-    "noOfPersistedMetricsPerWorkerMetrics",
     "parentShardPollIntervalMillis",
-    "reBalanceThresholdPercentage",
     "regionName",
     "retrievalMode",
-    "retryGetRecordsInSeconds",
     "schedulerInitializationBackoffTimeMillis",
     "shardPrioritization",
     "shardSyncIntervalMillis",
     "shutdownGraceMillis",
     "skipShardSyncAtWorkerInitializationIfLeasesExist",
-    "staleWorkerMetricsEntryCleanupDuration",
     "streamArn",
     "streamName",
     "tableName",
     "taskBackoffTimeMillis",
     "timeoutInSeconds",
     "validateSequenceNumberBeforeCheckpointing",
-    "varianceBalancingFrequency",
     "workerId",
     "workerIdentifier",
-    "workerMetricsBillingMode",
-    "workerMetricsDeletionProtectionEnabled",
-    "workerMetricsEMAAlpha",
-    "workerMetricsPointInTimeRecoveryEnabled",
-    "workerMetricsReadCapacity",
-    "workerMetricsReporterFreqInMillis",
-    "workerMetricsTableName",
-    "workerMetricsTags",
-    "workerMetricsWriteCapacity",
 ];
 
 const FANOUT: &[&str] = &[
@@ -145,6 +114,24 @@ const COORDINATOR_STATE_TABLE: &[&str] = &[
     "coordinatorStateTags",
     "coordinatorStateWriteCapacity",
 ];
+
+/// Beans whose setters Lombok's `@Delegate` copies onto the configuration: their keys work on
+/// their own (`maxRecords`) and, as for every nested bean, after the prefix (`pollingConfig.maxRecords`).
+pub const DELEGATED: &[&[&str]] = &[
+    POLLING,
+    GRACEFUL,
+    UTILIZATION,
+    WORKER_METRICS_TABLE,
+    COORDINATOR_STATE_TABLE,
+];
+
+/// Every key the configuration bean accepts without a prefix: its own and the delegated ones.
+pub fn top_level() -> impl Iterator<Item = &'static str> {
+    CONFIGURATION_KEYS
+        .iter()
+        .chain(DELEGATED.iter().flat_map(|keys| keys.iter()))
+        .copied()
+}
 
 /// Read-only bean properties reachable with `prefix.key`, and the keys allowed after the dot.
 /// `None`: an AWS SDK builder or credentials provider (a `BuilderDynaBean`) whose properties
@@ -202,7 +189,7 @@ pub fn normalize(key: &str) -> String {
 /// True when the daemon uses `key` (after [`normalize`]).
 pub fn is_known(key: &str) -> bool {
     let key = normalize(key);
-    if DAEMON_KEYS.contains(&key.as_str()) || CONFIGURATION_KEYS.contains(&key.as_str()) {
+    if DAEMON_KEYS.contains(&key.as_str()) || top_level().any(|k| k == key) {
         return true;
     }
     let Some((prefix, rest)) = key.split_once('.') else {
@@ -226,8 +213,9 @@ fn display(key: &str) -> String {
 fn spellings() -> Vec<String> {
     let mut all: Vec<String> = DAEMON_KEYS
         .iter()
-        .chain(CONFIGURATION_KEYS)
-        .map(|k| display(k))
+        .copied()
+        .chain(top_level())
+        .map(display)
         .collect();
     for (prefix, keys) in NESTED {
         for key in keys.unwrap_or_default() {
@@ -328,5 +316,10 @@ mod tests {
             sorted.dedup();
             assert_eq!(sorted, list);
         }
+        let mut all: Vec<&str> = top_level().collect();
+        let count = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), count, "a delegated key is also listed as the bean's own");
     }
 }

@@ -251,8 +251,7 @@ impl<'a> Search<'a> {
             let Some(real) = probe::canonical(&java) else {
                 continue;
             };
-            // macOS's /usr/bin/java is a stub that opens an installer dialog when no JDK exists.
-            if env.os == Os::MacOs && real == Path::new("/usr/bin/java") {
+            if is_macos_stub(env.os, &real) {
                 continue;
             }
             let home = probe::home_of(&real);
@@ -338,6 +337,13 @@ impl<'a> Search<'a> {
         }
         self.found.candidates.push(c);
     }
+}
+
+/// macOS's `/usr/bin/java` is a real file, not a symlink: a stub that opens an installer dialog
+/// when no JDK exists and otherwise re-dispatches to `java_home`'s choice, which kclrs asks
+/// `/usr/libexec/java_home` for directly.
+fn is_macos_stub(os: Os, real: &Path) -> bool {
+    os == Os::MacOs && real == Path::new("/usr/bin/java")
 }
 
 /// Identity of a launcher for de-duplication: its real path.

@@ -432,3 +432,13 @@ fn json_shape_is_the_documented_one() {
         })
     );
 }
+
+#[test]
+fn macos_usr_bin_java_stub_is_skipped_only_on_macos() {
+    assert!(is_macos_stub(Os::MacOs, Path::new("/usr/bin/java")));
+    assert!(!is_macos_stub(Os::Linux, Path::new("/usr/bin/java")));
+    assert!(!is_macos_stub(
+        Os::MacOs,
+        Path::new("/Library/Java/JavaVirtualMachines/x.jdk/Contents/Home/bin/java")
+    ));
+}

@@ -320,6 +320,10 @@ mod tests {
         let count = all.len();
         all.sort_unstable();
         all.dedup();
-        assert_eq!(all.len(), count, "a delegated key is also listed as the bean's own");
+        assert_eq!(
+            all.len(),
+            count,
+            "a delegated key is also listed as the bean's own"
+        );
     }
 }

@@ -175,7 +175,18 @@ pub fn check(props: &KclProperties, env: &Env, strict: bool) -> anyhow::Result<V
     let mut warnings = props.load_warnings.clone();
     warnings.extend(unknown_key_warnings(props));
     if let Some(value) = props.get("executableName") {
-        warnings.extend(program::check(value, env));
+        let line = props
+            .entries
+            .iter()
+            .zip(&props.lines)
+            .rev()
+            .find(|((k, _), _)| k == "executableName")
+            .map_or(0, |(_, line)| *line);
+        warnings.extend(
+            program::check(value, env)
+                .into_iter()
+                .map(|w| format!("{}:{line}: {w}", props.path.display())),
+        );
     }
     if strict && !warnings.is_empty() {
         let mut msg = format!(

@@ -135,8 +135,11 @@ pub fn check(value: &str, env: &Env) -> Vec<String> {
             "executableName: program {program} does not exist (relative paths start from the working directory {})",
             env.cwd.display()
         )),
+        Lookup::NotFound if env.cwd.join(program).is_file() => warnings.push(format!(
+            "executableName: program {program} is not on PATH; it is in the working directory, but the MultiLangDaemon does not look there: write ./{program} or an absolute path"
+        )),
         Lookup::NotFound => warnings.push(format!(
-            "executableName: program {program} is not on PATH (the MultiLangDaemon does not look in the working directory; write ./{program} or an absolute path)"
+            "executableName: program {program} is not on PATH"
         )),
     }
     if let Some((range, joined)) = spaced {
@@ -244,7 +247,14 @@ mod tests {
         assert_eq!(w.len(), 1);
         assert!(w[0].contains("program python4 is not on PATH"), "{w:?}");
         let w = check("app.py", &env);
-        assert!(w[0].contains("program app.py is not on PATH"), "{w:?}");
+        assert!(
+            w[0].contains("program app.py is not on PATH; it is in the working directory"),
+            "{w:?}"
+        );
+        assert_eq!(
+            check("nothing-here.py", &env),
+            ["executableName: program nothing-here.py is not on PATH"]
+        );
         let w = check("./app.py", &env);
         assert!(w[0].contains("app.py is not executable"), "{w:?}");
         let w = check("./nope.sh", &env);

@@ -214,7 +214,9 @@ fn executable_name_problems_are_warnings() {
     let warnings = check(&p, &env, false).unwrap();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
-        warnings[0].starts_with("executableName: program no-such-program-kclrs is not on PATH"),
+        warnings[0].starts_with(
+            "/p/app.properties:1: executableName: program no-such-program-kclrs is not on PATH"
+        ),
         "{warnings:?}"
     );
     assert_eq!(classify(&check(&p, &env, true).unwrap_err()).0, Exit::Input);

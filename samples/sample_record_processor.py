@@ -19,6 +19,10 @@ Each record is {"action": "record", "data": <base64>, "partitionKey": ..., "sequ
 stdout belongs to the protocol, so everything else is logged to stderr (the daemon copies it
 into its own log). Only the Python 3 standard library is used.
 
+Ctrl-C in a terminal sends SIGINT to the daemon and to every processor at once. The processor
+ignores it: the daemon's shutdown hook still needs it to answer shutdownRequested (and take a
+final checkpoint), and it exits when the daemon closes its stdin.
+
 If the environment variable KCLRS_SAMPLE_OUTPUT names a file, every record is appended to it as
 one tab-separated line: shard id, sequence number, sub-sequence number (empty if none),
 partition key, data decoded as UTF-8. Backslash, tab, newline and carriage return inside the
@@ -29,6 +33,7 @@ import base64
 import io
 import json
 import os
+import signal
 import sys
 import time
 
@@ -130,7 +135,8 @@ class RecordProcessor:
             return
         # One write() per line on an O_APPEND descriptor: the processors of several shards can
         # share the file without tearing each other's lines.
-        fd = os.open(self.output_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+        fd = os.open(self.output_path, flags, 0o644)
         try:
             for record in records:
                 data = base64.b64decode(record.get("data") or "")
@@ -176,6 +182,7 @@ class RecordProcessor:
 
 
 def main():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The daemon's JSON is UTF-8 whatever the locale says; json.dumps writes ASCII only.
     stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
     protocol = Protocol(stdin, sys.stdout)
@@ -206,6 +213,8 @@ def main():
         return 0
     except BrokenPipeError:
         log("the daemon stopped reading, exiting")
+        # Keep the interpreter's final flush of stdout from failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 
 

@@ -284,6 +284,14 @@ fn shard_end_and_shutdown_request_checkpoint_without_sequence_number() {
         let output = sb.root().join("records.tsv");
         let mut d = FakeDaemon::start(&materialized(&sb), &output);
         d.call(&initialize("shardId-000000000003"));
+        // Ctrl-C reaches every process of the terminal's group: the processor must survive it
+        // to answer the daemon's shutdown messages.
+        let pid = d.child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success());
         d.send(&json!({"action": action}));
         let request = d.next();
         assert_eq!(

@@ -160,6 +160,138 @@ pub const NESTED: &[(&str, Option<&[&str]>)] = &[
     ),
 ];
 
+/// How the daemon converts a key's value (commons-beanutils converters, plus those
+/// `MultiLangDaemonConfiguration` registers). Keys not listed are text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `int`/`Integer`: an invalid or out-of-range value silently becomes 0.
+    Int,
+    /// `long`/`Long`: an invalid or out-of-range value silently becomes 0.
+    Long,
+    /// `double`: an invalid value silently becomes 0.0.
+    Double,
+    /// `boolean`/`Boolean`: true/yes/y/on/1 or false/no/n/off/0; anything else silently false.
+    Bool,
+    /// An enum matched after upper-casing, without trimming; anything else stops the daemon.
+    Enum(&'static [&'static str]),
+    /// `initialPositionInStreamExtended`: epoch seconds, parsed without trimming.
+    EpochSeconds,
+    /// `java.time.Duration.parse` (ISO-8601, e.g. PT10M), not negative.
+    Duration,
+    /// `maxActiveThreads`: `Integer.parseInt` without trimming; anything else stops the daemon.
+    StrictInt,
+    /// No converter exists for the type: any value stops the daemon.
+    Unsettable,
+    Text,
+}
+
+const BILLING_MODES: &[&str] = &["PROVISIONED", "PAY_PER_REQUEST"];
+
+/// The non-text keys, by property name (nested keys use the part after the dot).
+const KINDS: &[(&str, Kind)] = &[
+    ("allowThroughputOvershoot", Kind::Bool),
+    ("callProcessRecordsEvenForEmptyRecordList", Kind::Bool),
+    ("cleanupLeasesUponShardCompletion", Kind::Bool),
+    (
+        "clientVersionConfig",
+        Kind::Enum(&[
+            "CLIENT_VERSION_CONFIG_COMPATIBLE_WITH_2X",
+            "CLIENT_VERSION_CONFIG_3X",
+        ]),
+    ),
+    ("coordinatorStateBillingMode", Kind::Enum(BILLING_MODES)),
+    ("coordinatorStateDeletionProtectionEnabled", Kind::Bool),
+    ("coordinatorStatePointInTimeRecoveryEnabled", Kind::Bool),
+    ("coordinatorStateReadCapacity", Kind::Long),
+    ("coordinatorStateWriteCapacity", Kind::Long),
+    ("dampeningPercentage", Kind::Int),
+    ("disableWorkerMetrics", Kind::Bool),
+    ("enablePriorityLeaseAssignment", Kind::Bool),
+    ("failoverTimeMillis", Kind::Long),
+    ("gracefulLeaseHandoffTimeoutMillis", Kind::Long),
+    ("idleTimeBetweenReadsInMillis", Kind::Long),
+    ("ignoreUnexpectedChildShards", Kind::Bool),
+    ("inMemoryWorkerMetricsCaptureFrequencyMillis", Kind::Long),
+    ("initialLeaseTableReadCapacity", Kind::Int),
+    ("initialLeaseTableWriteCapacity", Kind::Int),
+    (
+        "initialPositionInStream",
+        Kind::Enum(&["LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"]),
+    ),
+    ("initialPositionInStreamExtended", Kind::EpochSeconds),
+    ("isGracefulLeaseHandoffEnabled", Kind::Bool),
+    ("leaseAssignmentIntervalMillis", Kind::Long),
+    ("leaseTableDeletionProtectionEnabled", Kind::Bool),
+    ("leaseTablePitrEnabled", Kind::Bool),
+    ("listShardsBackoffTimeInMillis", Kind::Long),
+    ("logWarningForTaskAfterMillis", Kind::Long),
+    ("maxActiveThreads", Kind::StrictInt),
+    ("maxDescribeStreamConsumerRetries", Kind::Int),
+    ("maxDescribeStreamSummaryRetries", Kind::Int),
+    ("maxGetRecordsThreadPool", Kind::Int),
+    ("maxLeaseRenewalThreads", Kind::Int),
+    ("maxLeasesForWorker", Kind::Int),
+    ("maxLeasesToStealAtOneTime", Kind::Int),
+    ("maxListShardsRetryAttempts", Kind::Int),
+    ("maxRecords", Kind::Int),
+    ("maxThroughputPerHostKBps", Kind::Double),
+    ("metricsBufferTimeMillis", Kind::Long),
+    ("metricsLevel", Kind::Enum(&["NONE", "SUMMARY", "DETAILED"])),
+    ("metricsMaxQueueSize", Kind::Int),
+    ("millisBehindLatestThresholdForReducedTps", Kind::Long),
+    ("noOfPersistedMetricsPerWorkerMetrics", Kind::Int),
+    ("parentShardPollIntervalMillis", Kind::Long),
+    ("reBalanceThresholdPercentage", Kind::Int),
+    ("registerStreamConsumerRetries", Kind::Int),
+    (
+        "retrievalMode",
+        Kind::Enum(&["FANOUT", "POLLING", "DEFAULT"]),
+    ),
+    ("retryBackoffMillis", Kind::Long),
+    ("retryGetRecordsInSeconds", Kind::Int),
+    ("schedulerInitializationBackoffTimeMillis", Kind::Long),
+    ("shardPrioritization", Kind::Unsettable),
+    ("shardSyncIntervalMillis", Kind::Long),
+    ("shutdownGraceMillis", Kind::Long),
+    (
+        "skipShardSyncAtWorkerInitializationIfLeasesExist",
+        Kind::Bool,
+    ),
+    ("staleWorkerMetricsEntryCleanupDuration", Kind::Duration),
+    ("taskBackoffTimeMillis", Kind::Long),
+    ("timeoutInSeconds", Kind::Int),
+    ("validateSequenceNumberBeforeCheckpointing", Kind::Bool),
+    ("varianceBalancingFrequency", Kind::Int),
+    ("workerMetricsBillingMode", Kind::Enum(BILLING_MODES)),
+    ("workerMetricsDeletionProtectionEnabled", Kind::Bool),
+    ("workerMetricsEMAAlpha", Kind::Double),
+    ("workerMetricsPointInTimeRecoveryEnabled", Kind::Bool),
+    ("workerMetricsReadCapacity", Kind::Long),
+    ("workerMetricsReporterFreqInMillis", Kind::Long),
+    ("workerMetricsWriteCapacity", Kind::Long),
+];
+
+/// How the daemon converts the value of a known key (after [`normalize`]; for nested keys of the
+/// configuration beans, the part after the dot).
+pub fn kind(key: &str) -> Kind {
+    let key = normalize(key);
+    let name = match key.split_once('.') {
+        Some((prefix, rest))
+            if NESTED
+                .iter()
+                .any(|(p, keys)| *p == prefix && keys.is_some()) =>
+        {
+            rest
+        }
+        Some(_) => return Kind::Text,
+        None => key.as_str(),
+    };
+    KINDS
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map_or(Kind::Text, |(_, kind)| *kind)
+}
+
 const CREDENTIALS_LOWER: &str = "awscredentialsprovider";
 const CREDENTIALS: &str = "awsCredentialsProvider";
 

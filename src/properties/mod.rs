@@ -4,7 +4,8 @@
 //! never reports: a misspelt key is silently ignored by its bean code, and a program it cannot
 //! start fails once per shard. kclrs reads the file the way the daemon does and reports those
 //! problems up front: missing required keys are errors (exit 3), everything else is a warning
-//! that `--strict` turns into an error.
+//! that `--strict` turns into an error: unknown keys, values the daemon would misread
+//! ([`values`]), and an `executableName` it could not start ([`program`]).
 //!
 //! Encoding: the daemon loads the file with `Properties.load(InputStream)`, which reads bytes as
 //! ISO-8859-1 (every byte is one character; `\uXXXX` escapes for anything else). kclrs decodes
@@ -13,6 +14,7 @@
 
 pub mod keys;
 pub mod program;
+pub mod values;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -174,6 +176,7 @@ pub fn check(props: &KclProperties, env: &Env, strict: bool) -> anyhow::Result<V
     check_required(props)?;
     let mut warnings = props.load_warnings.clone();
     warnings.extend(unknown_key_warnings(props));
+    warnings.extend(value_warnings(props));
     if let Some(value) = props.get("executableName") {
         let line = props
             .entries
@@ -291,6 +294,21 @@ fn unknown_key_warnings(props: &KclProperties) -> Vec<String> {
         ));
     }
     warnings
+}
+
+/// Values of known keys the daemon would misread, for the value it actually uses (the last one
+/// of a key set twice).
+fn value_warnings(props: &KclProperties) -> Vec<String> {
+    let entries: Vec<_> = props.entries.iter().zip(&props.lines).collect();
+    entries
+        .iter()
+        .enumerate()
+        .filter(|(i, ((key, _), _))| !entries[i + 1..].iter().any(|((k, _), _)| k == key))
+        .filter(|(_, ((key, _), _))| keys::is_known(key))
+        .filter_map(|(_, ((key, value), line))| {
+            values::check(key, value).map(|w| format!("{}:{line}: {w}", props.path.display()))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -221,3 +221,18 @@ fn executable_name_problems_are_warnings() {
     );
     assert_eq!(classify(&check(&p, &env, true).unwrap_err()).0, Exit::Input);
 }
+
+#[test]
+fn misread_values_warn_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{GOOD}failoverTimeMillis = 10s\nmetricsLevel = SUMMARY \nmaxRecords = 5\nmaxRecords = 500\n");
+    let warnings = check(&parse(text.as_bytes()), &env_in(dir.path()), false).unwrap();
+    assert_eq!(
+        warnings,
+        [
+            "/p/app.properties: maxRecords is set on lines 7, 8; the MultiLangDaemon uses the last one",
+            "/p/app.properties:5: failoverTimeMillis = 10s is not a whole number: the MultiLangDaemon silently uses 0",
+            "/p/app.properties:6: metricsLevel = \"SUMMARY \" has spaces around the value, which the MultiLangDaemon keeps: it will refuse to start",
+        ]
+    );
+}

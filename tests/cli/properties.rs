@@ -3,11 +3,11 @@
 //! `MultiLangDaemonConfig` reads itself. If KCL gains or loses a key, this test says which.
 //! (Checks of whole files through `print-command`/`run` live with those commands' tests.)
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::Command;
 
-use kclrs::properties::keys;
+use kclrs::properties::keys::{self, Kind};
 
 const VERSION: &str = "3.1.3";
 
@@ -95,15 +95,20 @@ fn methods(class: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// Bean properties with a one-argument setter.
-fn writable(class: &str) -> BTreeSet<String> {
+/// Bean properties with a one-argument setter, and the setter's parameter type.
+fn setters(class: &str) -> BTreeMap<String, String> {
     methods(class)
         .into_iter()
         .filter(|(name, params, ret)| {
             ret == "void" && name.starts_with("set") && !params.is_empty() && !params.contains(',')
         })
-        .map(|(name, ..)| decapitalize(&name["set".len()..]))
+        .map(|(name, params, _)| (decapitalize(&name["set".len()..]), params))
         .collect()
+}
+
+/// Bean properties with a one-argument setter.
+fn writable(class: &str) -> BTreeSet<String> {
+    setters(class).into_keys().collect()
 }
 
 const CONFIG: &str = "software.amazon.kinesis.multilang.config.";
@@ -181,4 +186,89 @@ fn daemon_keys_match_the_multilang_jar() {
     assert!(text.contains("String awscredentialsprovider"), "{text}");
     assert!(text.contains("String (?i)awscredentialsprovider"), "{text}");
     assert!(keys::is_known("AWSCREDENTIALSPROVIDER"));
+}
+
+/// The constants of an enum class on the KCL classpath (javap on the jar that holds it).
+fn enum_constants(class: &str, jar: &str) -> BTreeSet<String> {
+    let dir = m2();
+    let jar = walk(&dir)
+        .into_iter()
+        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy() == jar))
+        .unwrap_or_else(|| panic!("{jar} not found under {}", dir.display()));
+    javap(&["-cp", &jar.to_string_lossy(), class])
+        .lines()
+        .filter(|l| l.contains("public static final") && l.contains(&format!("{class} ")))
+        .filter_map(|l| {
+            l.trim()
+                .trim_end_matches(';')
+                .rsplit(' ')
+                .next()
+                .map(str::to_string)
+        })
+        .filter(|c| c != "UNKNOWN_TO_SDK_VERSION")
+        .collect()
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn value_kinds_match_the_setter_types() {
+    let mut all = setters(&format!("{CONFIG}MultiLangDaemonConfiguration"));
+    for (name, ty) in setters(&format!("{CONFIG}FanoutConfigBean")) {
+        all.insert(format!("fanoutConfig.{name}"), ty);
+    }
+    let kcl = format!("amazon-kinesis-client-{VERSION}.jar");
+    let mut checked = 0;
+    for (key, ty) in &all {
+        let kind = keys::kind(key);
+        let enum_of = |class: &str, jar: &str| {
+            let Kind::Enum(values) = kind else {
+                panic!("{key} ({ty}) should be an enum, kclrs says {kind:?}");
+            };
+            let have: BTreeSet<String> = values.iter().map(|v| v.to_string()).collect();
+            assert_eq!(have, enum_constants(class, jar), "{key}");
+        };
+        match ty.as_str() {
+            "int" | "java.lang.Integer" => assert_eq!(kind, Kind::Int, "{key}"),
+            "long" | "java.lang.Long" => assert_eq!(kind, Kind::Long, "{key}"),
+            "double" => assert_eq!(kind, Kind::Double, "{key}"),
+            "boolean" | "java.lang.Boolean" => assert_eq!(kind, Kind::Bool, "{key}"),
+            "java.time.Duration" => assert_eq!(kind, Kind::Duration, "{key}"),
+            "software.amazon.kinesis.common.InitialPositionInStreamExtended" => {
+                assert_eq!(kind, Kind::EpochSeconds, "{key}");
+            }
+            "software.amazon.kinesis.leases.ShardPrioritization" => {
+                assert_eq!(kind, Kind::Unsettable, "{key}");
+            }
+            "software.amazon.kinesis.common.InitialPositionInStream"
+            | "software.amazon.kinesis.metrics.MetricsLevel"
+            | "software.amazon.kinesis.coordinator.CoordinatorConfig$ClientVersionConfig" => {
+                enum_of(ty, &kcl);
+            }
+            "software.amazon.kinesis.multilang.config.RetrievalMode" => {
+                enum_of(
+                    ty,
+                    &format!("amazon-kinesis-client-multilang-{VERSION}.jar"),
+                );
+            }
+            "software.amazon.awssdk.services.dynamodb.model.BillingMode" => {
+                enum_of(ty, "dynamodb-2.33.0.jar");
+            }
+            _ => assert_eq!(kind, Kind::Text, "{key} ({ty})"),
+        }
+        checked += 1;
+    }
+    assert!(checked > 70, "only {checked} setters seen");
+    assert_eq!(keys::kind("maxActiveThreads"), Kind::StrictInt);
 }

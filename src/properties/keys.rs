@@ -9,159 +9,11 @@
 //! case are first rewritten to `awsCredentialsProvider…` (`KinesisClientLibConfigurator.processKey`).
 //! Three more keys are read directly by `MultiLangDaemonConfig`. Nested keys (`a.b`) reach the
 //! properties of the beans the configuration exposes through getters. The list is checked against
-//! the real 3.1.3 jar by `tests/cli/properties.rs`.
-
-/// Keys `MultiLangDaemonConfig` reads itself.
-pub const DAEMON_KEYS: &[&str] = &["executableName", "processingLanguage", "maxActiveThreads"];
-
-/// Writable bean properties `MultiLangDaemonConfiguration` declares itself (the delegated ones
-/// are in [`DELEGATED`]).
-pub const CONFIGURATION_KEYS: &[&str] = &[
-    "applicationName",
-    "awsCredentialsProvider",
-    "awsCredentialsProviderCloudWatch",
-    "awsCredentialsProviderDynamoDB",
-    "callProcessRecordsEvenForEmptyRecordList",
-    "cleanupLeasesUponShardCompletion",
-    "clientVersionConfig",
-    "dynamoDBEndpoint",
-    "enablePriorityLeaseAssignment",
-    "failoverTimeMillis",
-    "ignoreUnexpectedChildShards",
-    "initialLeaseTableReadCapacity",
-    "initialLeaseTableWriteCapacity",
-    "initialPositionInStream",
-    "initialPositionInStreamExtended",
-    "kinesisEndpoint",
-    "leaseAssignmentIntervalMillis",
-    "leaseTableDeletionProtectionEnabled",
-    "leaseTablePitrEnabled",
-    "listShardsBackoffTimeInMillis",
-    "logWarningForTaskAfterMillis",
-    "maxLeaseRenewalThreads",
-    "maxLeasesForWorker",
-    "maxLeasesToStealAtOneTime",
-    "maxListShardsRetryAttempts",
-    "metricsBufferTimeMillis",
-    "metricsEnabledDimensions",
-    "metricsLevel",
-    "metricsMaxQueueSize",
-    "parentShardPollIntervalMillis",
-    "regionName",
-    "retrievalMode",
-    "schedulerInitializationBackoffTimeMillis",
-    "shardPrioritization",
-    "shardSyncIntervalMillis",
-    "shutdownGraceMillis",
-    "skipShardSyncAtWorkerInitializationIfLeasesExist",
-    "streamArn",
-    "streamName",
-    "tableName",
-    "taskBackoffTimeMillis",
-    "timeoutInSeconds",
-    "validateSequenceNumberBeforeCheckpointing",
-    "workerId",
-    "workerIdentifier",
-];
-
-const FANOUT: &[&str] = &[
-    "consumerArn",
-    "consumerName",
-    "maxDescribeStreamConsumerRetries",
-    "maxDescribeStreamSummaryRetries",
-    "registerStreamConsumerRetries",
-    "retryBackoffMillis",
-];
-const POLLING: &[&str] = &[
-    "idleTimeBetweenReadsInMillis",
-    "maxGetRecordsThreadPool",
-    "maxRecords",
-    "millisBehindLatestThresholdForReducedTps",
-    "retryGetRecordsInSeconds",
-];
-const GRACEFUL: &[&str] = &[
-    "gracefulLeaseHandoffTimeoutMillis",
-    "isGracefulLeaseHandoffEnabled",
-];
-const UTILIZATION: &[&str] = &[
-    "allowThroughputOvershoot",
-    "dampeningPercentage",
-    "disableWorkerMetrics",
-    "inMemoryWorkerMetricsCaptureFrequencyMillis",
-    "maxThroughputPerHostKBps",
-    "noOfPersistedMetricsPerWorkerMetrics",
-    "reBalanceThresholdPercentage",
-    "staleWorkerMetricsEntryCleanupDuration",
-    "varianceBalancingFrequency",
-    "workerMetricsEMAAlpha",
-    "workerMetricsReporterFreqInMillis",
-];
-const WORKER_METRICS_TABLE: &[&str] = &[
-    "workerMetricsBillingMode",
-    "workerMetricsDeletionProtectionEnabled",
-    "workerMetricsPointInTimeRecoveryEnabled",
-    "workerMetricsReadCapacity",
-    "workerMetricsTableName",
-    "workerMetricsTags",
-    "workerMetricsWriteCapacity",
-];
-const COORDINATOR_STATE_TABLE: &[&str] = &[
-    "coordinatorStateBillingMode",
-    "coordinatorStateDeletionProtectionEnabled",
-    "coordinatorStatePointInTimeRecoveryEnabled",
-    "coordinatorStateReadCapacity",
-    "coordinatorStateTableName",
-    "coordinatorStateTags",
-    "coordinatorStateWriteCapacity",
-];
-
-/// Beans whose setters Lombok's `@Delegate` copies onto the configuration: their keys work on
-/// their own (`maxRecords`) and, as for every nested bean, after the prefix (`pollingConfig.maxRecords`).
-pub const DELEGATED: &[&[&str]] = &[
-    POLLING,
-    GRACEFUL,
-    UTILIZATION,
-    WORKER_METRICS_TABLE,
-    COORDINATOR_STATE_TABLE,
-];
-
-/// Every key the configuration bean accepts without a prefix: its own and the delegated ones.
-pub fn top_level() -> impl Iterator<Item = &'static str> {
-    CONFIGURATION_KEYS
-        .iter()
-        .chain(DELEGATED.iter().flat_map(|keys| keys.iter()))
-        .copied()
-}
-
-/// Read-only bean properties reachable with `prefix.key`, and the keys allowed after the dot.
-/// `None`: an AWS SDK builder or credentials provider (a `BuilderDynaBean`) whose properties
-/// depend on the SDK version, so any key is accepted there.
-pub const NESTED: &[(&str, Option<&[&str]>)] = &[
-    ("cloudWatchClient", None),
-    ("cloudWatchCredentialsProvider", None),
-    (
-        "coordinatorStateTableConfigBean",
-        Some(COORDINATOR_STATE_TABLE),
-    ),
-    ("dynamoDBCredentialsProvider", None),
-    ("dynamoDbClient", None),
-    ("fanoutConfig", Some(FANOUT)),
-    ("gracefulLeaseHandoffConfigBean", Some(GRACEFUL)),
-    ("kinesisClient", None),
-    ("kinesisCredentialsProvider", None),
-    ("pollingConfig", Some(POLLING)),
-    (
-        "workerMetricStatsTableConfigBean",
-        Some(WORKER_METRICS_TABLE),
-    ),
-    (
-        "workerUtilizationAwareAssignmentConfigBean",
-        Some(UTILIZATION),
-    ),
-];
+//! the real 3.1.3 jar by `tests/cli/properties.rs`, and so is the [`Kind`] each key carries (how
+//! the daemon converts its value; see `values.rs`).
 
 /// How the daemon converts a key's value (commons-beanutils converters, plus those
-/// `MultiLangDaemonConfiguration` registers). Keys not listed are text.
+/// `MultiLangDaemonConfiguration` registers), as the setter's parameter type decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// `int`/`Integer`: an invalid or out-of-range value silently becomes 0.
@@ -187,9 +39,23 @@ pub enum Kind {
 
 const BILLING_MODES: &[&str] = &["PROVISIONED", "PAY_PER_REQUEST"];
 
-/// The non-text keys, by property name (nested keys use the part after the dot).
-const KINDS: &[(&str, Kind)] = &[
-    ("allowThroughputOvershoot", Kind::Bool),
+/// A key and how its value is converted.
+pub type Key = (&'static str, Kind);
+
+/// Keys `MultiLangDaemonConfig` reads itself.
+pub const DAEMON_KEYS: &[Key] = &[
+    ("executableName", Kind::Text),
+    ("processingLanguage", Kind::Text),
+    ("maxActiveThreads", Kind::StrictInt),
+];
+
+/// Writable bean properties `MultiLangDaemonConfiguration` declares itself (the delegated ones
+/// are in [`DELEGATED`]).
+pub const CONFIGURATION_KEYS: &[Key] = &[
+    ("applicationName", Kind::Text),
+    ("awsCredentialsProvider", Kind::Text),
+    ("awsCredentialsProviderCloudWatch", Kind::Text),
+    ("awsCredentialsProviderDynamoDB", Kind::Text),
     ("callProcessRecordsEvenForEmptyRecordList", Kind::Bool),
     ("cleanupLeasesUponShardCompletion", Kind::Bool),
     (
@@ -199,19 +65,10 @@ const KINDS: &[(&str, Kind)] = &[
             "CLIENT_VERSION_CONFIG_3X",
         ]),
     ),
-    ("coordinatorStateBillingMode", Kind::Enum(BILLING_MODES)),
-    ("coordinatorStateDeletionProtectionEnabled", Kind::Bool),
-    ("coordinatorStatePointInTimeRecoveryEnabled", Kind::Bool),
-    ("coordinatorStateReadCapacity", Kind::Long),
-    ("coordinatorStateWriteCapacity", Kind::Long),
-    ("dampeningPercentage", Kind::Int),
-    ("disableWorkerMetrics", Kind::Bool),
+    ("dynamoDBEndpoint", Kind::Text),
     ("enablePriorityLeaseAssignment", Kind::Bool),
     ("failoverTimeMillis", Kind::Long),
-    ("gracefulLeaseHandoffTimeoutMillis", Kind::Long),
-    ("idleTimeBetweenReadsInMillis", Kind::Long),
     ("ignoreUnexpectedChildShards", Kind::Bool),
-    ("inMemoryWorkerMetricsCaptureFrequencyMillis", Kind::Long),
     ("initialLeaseTableReadCapacity", Kind::Int),
     ("initialLeaseTableWriteCapacity", Kind::Int),
     (
@@ -219,36 +76,26 @@ const KINDS: &[(&str, Kind)] = &[
         Kind::Enum(&["LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"]),
     ),
     ("initialPositionInStreamExtended", Kind::EpochSeconds),
-    ("isGracefulLeaseHandoffEnabled", Kind::Bool),
+    ("kinesisEndpoint", Kind::Text),
     ("leaseAssignmentIntervalMillis", Kind::Long),
     ("leaseTableDeletionProtectionEnabled", Kind::Bool),
     ("leaseTablePitrEnabled", Kind::Bool),
     ("listShardsBackoffTimeInMillis", Kind::Long),
     ("logWarningForTaskAfterMillis", Kind::Long),
-    ("maxActiveThreads", Kind::StrictInt),
-    ("maxDescribeStreamConsumerRetries", Kind::Int),
-    ("maxDescribeStreamSummaryRetries", Kind::Int),
-    ("maxGetRecordsThreadPool", Kind::Int),
     ("maxLeaseRenewalThreads", Kind::Int),
     ("maxLeasesForWorker", Kind::Int),
     ("maxLeasesToStealAtOneTime", Kind::Int),
     ("maxListShardsRetryAttempts", Kind::Int),
-    ("maxRecords", Kind::Int),
-    ("maxThroughputPerHostKBps", Kind::Double),
     ("metricsBufferTimeMillis", Kind::Long),
+    ("metricsEnabledDimensions", Kind::Text),
     ("metricsLevel", Kind::Enum(&["NONE", "SUMMARY", "DETAILED"])),
     ("metricsMaxQueueSize", Kind::Int),
-    ("millisBehindLatestThresholdForReducedTps", Kind::Long),
-    ("noOfPersistedMetricsPerWorkerMetrics", Kind::Int),
     ("parentShardPollIntervalMillis", Kind::Long),
-    ("reBalanceThresholdPercentage", Kind::Int),
-    ("registerStreamConsumerRetries", Kind::Int),
+    ("regionName", Kind::Text),
     (
         "retrievalMode",
         Kind::Enum(&["FANOUT", "POLLING", "DEFAULT"]),
     ),
-    ("retryBackoffMillis", Kind::Long),
-    ("retryGetRecordsInSeconds", Kind::Int),
     ("schedulerInitializationBackoffTimeMillis", Kind::Long),
     ("shardPrioritization", Kind::Unsettable),
     ("shardSyncIntervalMillis", Kind::Long),
@@ -257,39 +104,133 @@ const KINDS: &[(&str, Kind)] = &[
         "skipShardSyncAtWorkerInitializationIfLeasesExist",
         Kind::Bool,
     ),
-    ("staleWorkerMetricsEntryCleanupDuration", Kind::Duration),
+    ("streamArn", Kind::Text),
+    ("streamName", Kind::Text),
+    ("tableName", Kind::Text),
     ("taskBackoffTimeMillis", Kind::Long),
     ("timeoutInSeconds", Kind::Int),
     ("validateSequenceNumberBeforeCheckpointing", Kind::Bool),
-    ("varianceBalancingFrequency", Kind::Int),
-    ("workerMetricsBillingMode", Kind::Enum(BILLING_MODES)),
-    ("workerMetricsDeletionProtectionEnabled", Kind::Bool),
-    ("workerMetricsEMAAlpha", Kind::Double),
-    ("workerMetricsPointInTimeRecoveryEnabled", Kind::Bool),
-    ("workerMetricsReadCapacity", Kind::Long),
-    ("workerMetricsReporterFreqInMillis", Kind::Long),
-    ("workerMetricsWriteCapacity", Kind::Long),
+    ("workerId", Kind::Text),
+    ("workerIdentifier", Kind::Text),
 ];
 
-/// How the daemon converts the value of a known key (after [`normalize`]; for nested keys of the
-/// configuration beans, the part after the dot).
+const FANOUT: &[Key] = &[
+    ("consumerArn", Kind::Text),
+    ("consumerName", Kind::Text),
+    ("maxDescribeStreamConsumerRetries", Kind::Int),
+    ("maxDescribeStreamSummaryRetries", Kind::Int),
+    ("registerStreamConsumerRetries", Kind::Int),
+    ("retryBackoffMillis", Kind::Long),
+];
+const POLLING: &[Key] = &[
+    ("idleTimeBetweenReadsInMillis", Kind::Long),
+    ("maxGetRecordsThreadPool", Kind::Int),
+    ("maxRecords", Kind::Int),
+    ("millisBehindLatestThresholdForReducedTps", Kind::Long),
+    ("retryGetRecordsInSeconds", Kind::Int),
+];
+const GRACEFUL: &[Key] = &[
+    ("gracefulLeaseHandoffTimeoutMillis", Kind::Long),
+    ("isGracefulLeaseHandoffEnabled", Kind::Bool),
+];
+const UTILIZATION: &[Key] = &[
+    ("allowThroughputOvershoot", Kind::Bool),
+    ("dampeningPercentage", Kind::Int),
+    ("disableWorkerMetrics", Kind::Bool),
+    ("inMemoryWorkerMetricsCaptureFrequencyMillis", Kind::Long),
+    ("maxThroughputPerHostKBps", Kind::Double),
+    ("noOfPersistedMetricsPerWorkerMetrics", Kind::Int),
+    ("reBalanceThresholdPercentage", Kind::Int),
+    ("staleWorkerMetricsEntryCleanupDuration", Kind::Duration),
+    ("varianceBalancingFrequency", Kind::Int),
+    ("workerMetricsEMAAlpha", Kind::Double),
+    ("workerMetricsReporterFreqInMillis", Kind::Long),
+];
+const WORKER_METRICS_TABLE: &[Key] = &[
+    ("workerMetricsBillingMode", Kind::Enum(BILLING_MODES)),
+    ("workerMetricsDeletionProtectionEnabled", Kind::Bool),
+    ("workerMetricsPointInTimeRecoveryEnabled", Kind::Bool),
+    ("workerMetricsReadCapacity", Kind::Long),
+    ("workerMetricsTableName", Kind::Text),
+    ("workerMetricsTags", Kind::Text),
+    ("workerMetricsWriteCapacity", Kind::Long),
+];
+const COORDINATOR_STATE_TABLE: &[Key] = &[
+    ("coordinatorStateBillingMode", Kind::Enum(BILLING_MODES)),
+    ("coordinatorStateDeletionProtectionEnabled", Kind::Bool),
+    ("coordinatorStatePointInTimeRecoveryEnabled", Kind::Bool),
+    ("coordinatorStateReadCapacity", Kind::Long),
+    ("coordinatorStateTableName", Kind::Text),
+    ("coordinatorStateTags", Kind::Text),
+    ("coordinatorStateWriteCapacity", Kind::Long),
+];
+
+/// Beans whose setters Lombok's `@Delegate` copies onto the configuration: their keys work on
+/// their own (`maxRecords`) and, as for every nested bean, after the prefix (`pollingConfig.maxRecords`).
+pub const DELEGATED: &[&[Key]] = &[
+    POLLING,
+    GRACEFUL,
+    UTILIZATION,
+    WORKER_METRICS_TABLE,
+    COORDINATOR_STATE_TABLE,
+];
+
+/// Every key the configuration bean accepts without a prefix: its own and the delegated ones.
+fn top_level_keys() -> impl Iterator<Item = &'static Key> {
+    CONFIGURATION_KEYS
+        .iter()
+        .chain(DELEGATED.iter().flat_map(|keys| keys.iter()))
+}
+
+/// The names of [`top_level_keys`].
+pub fn top_level() -> impl Iterator<Item = &'static str> {
+    top_level_keys().map(|(name, _)| *name)
+}
+
+/// Read-only bean properties reachable with `prefix.key`, and the keys allowed after the dot.
+/// `None`: an AWS SDK builder or credentials provider (a `BuilderDynaBean`) whose properties
+/// depend on the SDK version, so any key is accepted there.
+pub const NESTED: &[(&str, Option<&[Key]>)] = &[
+    ("cloudWatchClient", None),
+    ("cloudWatchCredentialsProvider", None),
+    (
+        "coordinatorStateTableConfigBean",
+        Some(COORDINATOR_STATE_TABLE),
+    ),
+    ("dynamoDBCredentialsProvider", None),
+    ("dynamoDbClient", None),
+    ("fanoutConfig", Some(FANOUT)),
+    ("gracefulLeaseHandoffConfigBean", Some(GRACEFUL)),
+    ("kinesisClient", None),
+    ("kinesisCredentialsProvider", None),
+    ("pollingConfig", Some(POLLING)),
+    (
+        "workerMetricStatsTableConfigBean",
+        Some(WORKER_METRICS_TABLE),
+    ),
+    (
+        "workerUtilizationAwareAssignmentConfigBean",
+        Some(UTILIZATION),
+    ),
+];
+
+fn kind_in<'a>(mut keys: impl Iterator<Item = &'a Key>, name: &str) -> Kind {
+    keys.find(|(k, _)| *k == name)
+        .map_or(Kind::Text, |(_, kind)| *kind)
+}
+
+/// How the daemon converts the value of a known key (after [`normalize`]); [`Kind::Text`] for
+/// unknown keys and the SDK builder properties behind `kinesisClient.` and the like.
 pub fn kind(key: &str) -> Kind {
     let key = normalize(key);
-    let name = match key.split_once('.') {
-        Some((prefix, rest))
-            if NESTED
-                .iter()
-                .any(|(p, keys)| *p == prefix && keys.is_some()) =>
-        {
-            rest
-        }
-        Some(_) => return Kind::Text,
-        None => key.as_str(),
-    };
-    KINDS
-        .iter()
-        .find(|(k, _)| *k == name)
-        .map_or(Kind::Text, |(_, kind)| *kind)
+    match key.split_once('.') {
+        Some((prefix, rest)) => NESTED
+            .iter()
+            .find(|(p, _)| *p == prefix)
+            .and_then(|(_, keys)| *keys)
+            .map_or(Kind::Text, |keys| kind_in(keys.iter(), rest)),
+        None => kind_in(DAEMON_KEYS.iter().chain(top_level_keys()), &key),
+    }
 }
 
 const CREDENTIALS_LOWER: &str = "awscredentialsprovider";
@@ -321,14 +262,16 @@ pub fn normalize(key: &str) -> String {
 /// True when the daemon uses `key` (after [`normalize`]).
 pub fn is_known(key: &str) -> bool {
     let key = normalize(key);
-    if DAEMON_KEYS.contains(&key.as_str()) || top_level().any(|k| k == key) {
+    if DAEMON_KEYS.iter().any(|(k, _)| *k == key) || top_level().any(|k| k == key) {
         return true;
     }
     let Some((prefix, rest)) = key.split_once('.') else {
         return false;
     };
     NESTED.iter().any(|(p, allowed)| {
-        *p == prefix && !rest.is_empty() && allowed.is_none_or(|keys| keys.contains(&rest))
+        *p == prefix
+            && !rest.is_empty()
+            && allowed.is_none_or(|keys| keys.iter().any(|(k, _)| *k == rest))
     })
 }
 
@@ -345,12 +288,12 @@ fn display(key: &str) -> String {
 fn spellings() -> Vec<String> {
     let mut all: Vec<String> = DAEMON_KEYS
         .iter()
-        .copied()
+        .map(|(name, _)| *name)
         .chain(top_level())
         .map(display)
         .collect();
     for (prefix, keys) in NESTED {
-        for key in keys.unwrap_or_default() {
+        for (key, _) in keys.unwrap_or_default() {
             all.push(format!("{prefix}.{key}"));
         }
     }
@@ -443,10 +386,11 @@ mod tests {
             WORKER_METRICS_TABLE,
             COORDINATOR_STATE_TABLE,
         ] {
-            let mut sorted = list.to_vec();
+            let names: Vec<&str> = list.iter().map(|(name, _)| *name).collect();
+            let mut sorted = names.clone();
             sorted.sort_unstable();
             sorted.dedup();
-            assert_eq!(sorted, list);
+            assert_eq!(sorted, names);
         }
         let mut all: Vec<&str> = top_level().collect();
         let count = all.len();

@@ -150,7 +150,7 @@ fn key_list_matches_the_multilang_jar() {
         .map(|(prefix, allowed)| {
             (
                 prefix.to_string(),
-                allowed.map(|keys| keys.iter().map(|k| k.to_string()).collect()),
+                allowed.map(|keys| keys.iter().map(|(k, _)| k.to_string()).collect()),
             )
         })
         .collect();
@@ -172,7 +172,10 @@ fn daemon_keys_match_the_multilang_jar() {
         .filter(|l| l.contains(" PROP_"))
         .filter_map(|l| l.split('"').nth(1).map(str::to_string))
         .collect();
-    let have: BTreeSet<String> = keys::DAEMON_KEYS.iter().map(|k| k.to_string()).collect();
+    let have: BTreeSet<String> = keys::DAEMON_KEYS
+        .iter()
+        .map(|(k, _)| k.to_string())
+        .collect();
     assert_eq!(found, have);
     // The credentials prefix the configurator folds to lower case is the one kclrs folds.
     let text = javap(&[

@@ -7,6 +7,9 @@ mod support;
 
 mod basics;
 mod download;
+mod java;
 mod launch;
 mod lock;
+mod properties;
+mod sample;
 mod server;

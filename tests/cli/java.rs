@@ -179,8 +179,11 @@ fn fake_homes_from_each_variable_and_the_human_table() {
     assert_eq!(v["candidates"][1]["source"], "JAVA_HOME");
     assert_eq!(v["candidates"][1]["version"], "11.0.2");
 
+    // A lock that records no min-java: the documented floor of Java 7 applies.
+    let lock = sb.write("floor.lock", "version = 1\nroots = []\n");
     let out = sb
-        .cmd(["java"])
+        .cmd(["java", "--lockfile"])
+        .arg(&lock)
         .env("JAVA_HOME", &jdk11)
         .env("PATH", sb.root().join("nothing"))
         .output()
@@ -188,10 +191,7 @@ fn fake_homes_from_each_variable_and_the_human_table() {
     assert_exit(&sb, &out, 0);
     let text = sb.filter(&stdout(&out));
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(
-        lines[0],
-        "Minimum Java: 7 — from jars.lock (built into kclrs)"
-    );
+    assert_eq!(lines[0], "Minimum Java: 7 — from [SANDBOX]/floor.lock");
     let row = lines[1];
     assert!(
         row.starts_with("* 11.0.2 ")
@@ -231,9 +231,11 @@ fn unusable_explicit_choices_are_errors() {
     );
     std::fs::set_permissions(&broken, std::fs::Permissions::from_mode(0o755)).unwrap();
 
+    // A lock that records no min-java, so the floor (Java 7) is the minimum.
+    let lock = sb.write("floor.lock", "version = 1\nroots = []\n");
     let mut transcript = String::new();
     let mut record = |label: &str, cmd: &mut Command| {
-        let out = cmd.output().unwrap();
+        let out = cmd.arg("--lockfile").arg(&lock).output().unwrap();
         transcript.push_str(&format!("## {label}\n{}\n", error_transcript(&sb, &out)));
     };
     assert!(jdk6.join("bin/java").is_file());

@@ -525,9 +525,8 @@ fn central_mirror_remote(env: &Env, settings: &Settings) -> anyhow::Result<Vec<R
 fn encrypted_warning(kind: &str, id: &str, file: &Path) -> String {
     format!(
         "{kind} {id} in {} has an encrypted password ({{…}}), which kclrs cannot decrypt and never \
-         sends; kclrs does not use it (mvn can: it is asked when no repository is usable). \
-         To let kclrs use it, pass a settings file with the plain password via --settings, or \
-         --repository https://user:password@host/path/",
+         sends, so kclrs skips what needs it (mvn, which can decrypt it, is asked when no repository \
+         is usable); for kclrs, put the plain password in a file passed with --settings, or use --repository",
         file.display()
     )
 }

@@ -8,4 +8,5 @@ mod support;
 mod basics;
 mod download;
 mod launch;
+mod maven_config;
 mod server;

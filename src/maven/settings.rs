@@ -305,7 +305,7 @@ pub fn remotes(env: &Env, flags: &[String], settings: &Settings) -> anyhow::Resu
         return flags
             .iter()
             .enumerate()
-            .map(|(i, url)| explicit_remote(env, settings, url, i, "--repository"))
+            .map(|(i, url)| explicit_remote(url, i, "--repository"))
             .collect();
     }
     for var in ["KCLRS_REPOSITORY", "KCL_MVN_REPO_SEARCH_URL"] {
@@ -325,21 +325,16 @@ pub fn remotes(env: &Env, flags: &[String], settings: &Settings) -> anyhow::Resu
         return urls
             .iter()
             .enumerate()
-            .map(|(i, url)| explicit_remote(env, settings, url, i, var))
+            .map(|(i, url)| explicit_remote(url, i, var))
             .collect();
     }
     central_mirror_remote(env, settings)
 }
 
-/// A remote the user named directly: no mirror applies, credentials may sit in the URL, and the
-/// settings' proxy for its protocol is used like Maven uses it for every repository.
-fn explicit_remote(
-    env: &Env,
-    settings: &Settings,
-    raw: &str,
-    index: usize,
-    origin: &str,
-) -> anyhow::Result<Remote> {
+/// A remote the user named directly: no mirror applies and credentials may sit in the URL.
+/// Settings proxies stay with the settings' own remote; named URLs use the environment's
+/// `HTTPS_PROXY`/`NO_PROXY`, which the HTTP client applies.
+fn explicit_remote(raw: &str, index: usize, origin: &str) -> anyhow::Result<Remote> {
     let (url, credentials) = repository_url(raw).map_err(|why| {
         UserError::new(
             Exit::Usage,
@@ -350,13 +345,6 @@ fn explicit_remote(
         )
         .hint("use an http://, https:// or file:// URL, e.g. file:///path/to/repository")
     })?;
-    let proxy = match proxy_for(settings, &url) {
-        Ok(proxy) => proxy,
-        Err(entry) => {
-            crate::ui::warn(env, &encrypted_warning("proxy", &entry.id, &entry.file));
-            None
-        }
-    };
     let id = match origin {
         "--repository" => format!("cli-{}", index + 1),
         "KCLRS_REPOSITORY" => format!("env-{}", index + 1),
@@ -366,7 +354,7 @@ fn explicit_remote(
         id,
         url: url.to_string(),
         credentials,
-        proxy,
+        proxy: None,
         origin: origin.to_string(),
     })
 }

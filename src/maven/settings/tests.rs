@@ -169,21 +169,27 @@ fn encrypted_password_is_never_sent_and_leaves_the_work_to_mvn() {
     assert!(!is_encrypted("only{open"));
 }
 
-#[test]
-fn proxies_by_protocol_with_non_proxy_hosts() {
+/// The proxy of the settings' mirror of central when that mirror has `url`.
+fn proxy_for_mirror(proxies: &str, url: &str) -> Option<Proxy> {
     let m = Machine::new();
     m.user(&format!(
-        "{}<proxies>\
-           <proxy><id>off</id><active>false</active><protocol>https</protocol><host>off.test</host><port>1</port></proxy>\
-           <proxy><id>p</id><protocol>http</protocol><host>proxy.test</host><port>3128</port>\
-             <username>pu</username><password>pp</password>\
-             <nonProxyHosts>*.internal|localhost, other.test</nonProxyHosts></proxy>\
-         </proxies>",
-        mirrors(&[mirror("corp", "central", "https://corp.test/maven")])
+        "{}<proxies>{proxies}</proxies>",
+        mirrors(&[mirror("corp", "central", url)])
     ));
     let r = m.remotes(&m.env());
+    assert_eq!(r.len(), 1, "{url}");
+    r[0].proxy.clone()
+}
+
+#[test]
+fn proxies_by_protocol_with_non_proxy_hosts() {
+    let proxies = "<proxy><id>off</id><active>false</active><protocol>https</protocol>\
+                     <host>off.test</host><port>1</port></proxy>\
+                   <proxy><id>p</id><protocol>http</protocol><host>proxy.test</host><port>3128</port>\
+                     <username>pu</username><password>pp</password>\
+                     <nonProxyHosts>*.internal|localhost, other.test</nonProxyHosts></proxy>";
     // An https repository uses the `http` proxy when no `https` one is active.
-    let proxy = r[0].proxy.clone().unwrap();
+    let proxy = proxy_for_mirror(proxies, "https://corp.test/maven").unwrap();
     assert_eq!(proxy.url, "http://proxy.test:3128");
     assert_eq!(
         proxy.credentials,
@@ -196,37 +202,30 @@ fn proxies_by_protocol_with_non_proxy_hosts() {
         proxy.non_proxy_hosts,
         ["*.internal", "localhost", "other.test"]
     );
-    let env = m.env().with_var(
-        "KCLRS_REPOSITORY",
-        "https://repo.internal/m2,file:///srv/m2",
-    );
-    let r = m.remotes(&env);
-    assert_eq!(r[0].proxy, None, "nonProxyHosts match");
-    assert_eq!(r[1].proxy, None, "file: never goes through a proxy");
+    assert!(!format!("{proxy:?}").contains("pp\""));
+    assert_eq!(proxy_for_mirror(proxies, "https://repo.internal/m2"), None);
+    assert_eq!(proxy_for_mirror(proxies, "http://LOCALHOST:8081/m2"), None);
+    assert_eq!(proxy_for_mirror(proxies, "file:///srv/m2"), None);
+    assert!(proxy_for_mirror(proxies, "http://plain.test/").is_some());
+
+    // Named repositories never take a settings proxy (the environment's proxies apply to them).
+    let m = Machine::new();
+    m.user(&format!("<proxies>{proxies}</proxies>"));
     let env = m
         .env()
-        .with_var("KCLRS_REPOSITORY", "http://repo.example.org/");
-    assert!(m.remotes(&env)[0].proxy.is_some());
+        .with_var("KCLRS_REPOSITORY", "https://repo.example.org/");
+    assert_eq!(m.remotes(&env)[0].proxy, None);
 }
 
 #[test]
 fn https_proxy_is_preferred_for_https_and_encrypted_proxy_password_is_refused() {
-    let m = Machine::new();
-    m.user(&format!(
-        "{}<proxies>\
-           <proxy><id>h</id><protocol>http</protocol><host>h.test</host></proxy>\
-           <proxy><id>s</id><protocol>https</protocol><host>s.test</host><port>8443</port></proxy>\
-         </proxies>",
-        mirrors(&[mirror("corp", "central", "https://corp.test/maven")])
-    ));
-    let proxy = m.remotes(&m.env())[0].proxy.clone().unwrap();
+    let proxies = "<proxy><id>h</id><protocol>http</protocol><host>h.test</host></proxy>\
+                   <proxy><id>s</id><protocol>HTTPS</protocol><host>s.test</host><port>8443</port></proxy>";
+    let proxy = proxy_for_mirror(proxies, "https://corp.test/maven").unwrap();
     assert_eq!(proxy.url, "http://s.test:8443");
     assert_eq!(proxy.credentials, None);
-    let env = m.env().with_var("KCLRS_REPOSITORY", "http://plain.test/");
-    assert_eq!(
-        m.remotes(&env)[0].proxy.as_ref().unwrap().url,
-        "http://h.test:8080"
-    );
+    let proxy = proxy_for_mirror(proxies, "http://corp.test/maven").unwrap();
+    assert_eq!(proxy.url, "http://h.test:8080");
 
     let m = Machine::new();
     m.user(&format!(

@@ -4,10 +4,12 @@
 //! kclrs writes a throw-away POM whose only content is the pinned maven-dependency-plugin's `copy`
 //! configuration listing every missing artifact (with extension and classifier), and runs that goal
 //! once. `copy` resolves each listed artifact on its own, without transitive dependencies and
-//! without version mediation, so Maven fetches exactly what was asked for — no more POMs or parent
-//! POMs than resolving those files needs. Nothing Maven does is trusted: the caller hashes whatever
+//! without version mediation, so Maven fetches exactly what was asked for and no POM it does not
+//! need. It stops at the first artifact it cannot get; those fetched before stay in the local
+//! repository, where the caller finds them. Nothing Maven does is trusted: the caller hashes whatever
 //! lands in the local repository against the lockfile.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -62,10 +64,7 @@ pub fn fetch_missing(
         .prefix("kclrs-mvn-")
         .tempdir()
         .context("cannot create a temporary folder for the mvn run")?;
-    let pom = work.path().join("pom.xml");
-    let output_dir = work.path().join("copied");
-    std::fs::write(&pom, fetch_pom(coords, &output_dir))
-        .with_context(|| format!("cannot write {}", pom.display()))?;
+    let pom = write_project(work.path(), coords)?;
     std::fs::create_dir_all(local_repo)
         .with_context(|| format!("cannot create {}", local_repo.display()))?;
 
@@ -77,7 +76,8 @@ pub fn fetch_missing(
     });
     let mut cmd = Command::new(&mvn);
     cmd.current_dir(work.path())
-        .args(["-B", "-q", "-f"])
+        // -U: re-check artifacts whose earlier failure Maven cached in the local repository.
+        .args(["-B", "-q", "-U", "-f"])
         .arg(&pom)
         .arg(format!("-Dmaven.repo.local={}", local_repo.display()));
     if let Some(file) = &user_settings {
@@ -119,13 +119,14 @@ pub fn fetch_missing(
     .into())
 }
 
-/// The throw-away POM: one `copy` configuration listing every artifact once.
-fn fetch_pom(coords: &[Coord], output_dir: &Path) -> String {
+/// Writes the throw-away project into `dir` and returns its POM: one `copy` configuration that
+/// lists every artifact once.
+fn write_project(dir: &Path, coords: &[Coord]) -> anyhow::Result<PathBuf> {
+    let mut seen = BTreeSet::new();
     let mut items = String::new();
-    let mut seen = std::collections::BTreeSet::new();
     for c in coords.iter().filter(|c| seen.insert(*c)) {
         items.push_str(&format!(
-            "\n        <artifactItem><groupId>{}</groupId><artifactId>{}</artifactId>\
+            "\n    <artifactItem><groupId>{}</groupId><artifactId>{}</artifactId>\
              <version>{}</version><type>{}</type>",
             escape(c.group.as_str()),
             escape(c.artifact.as_str()),
@@ -140,66 +141,96 @@ fn fetch_pom(coords: &[Coord], output_dir: &Path) -> String {
         }
         items.push_str("</artifactItem>");
     }
-    let (group, artifact, version) = {
-        let mut parts = DEPENDENCY_PLUGIN.split(':');
-        (
-            parts.next().unwrap_or_default(),
-            parts.next().unwrap_or_default(),
-            parts.next().unwrap_or_default(),
-        )
-    };
+    let config = format!(
+        "<outputDirectory>{}</outputDirectory><artifactItems>{items}\n  </artifactItems>",
+        escape(dir.join("copied").to_string_lossy().as_ref())
+    );
+    write_pom(dir, "fetch-missing", &plugin_build(&config))
+}
+
+/// `<build>` with the pinned dependency plugin and its `configuration`.
+fn plugin_build(configuration: &str) -> String {
+    let mut parts = DEPENDENCY_PLUGIN.split(':');
+    let (group, artifact, version) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
     format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by kclrs to have Maven fetch exactly these artifacts; deleted after the run. -->
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>kclrs.fetch</groupId>
-  <artifactId>fetch-missing</artifactId>
-  <version>1</version>
-  <packaging>pom</packaging>
-  <build>
-    <plugins>
-      <plugin>
-        <groupId>{group}</groupId>
-        <artifactId>{artifact}</artifactId>
-        <version>{version}</version>
-        <configuration>
-          <outputDirectory>{out}</outputDirectory>
-          <artifactItems>{items}
-          </artifactItems>
-        </configuration>
-      </plugin>
-    </plugins>
-  </build>
-</project>
-"#,
-        out = escape(output_dir.to_string_lossy().as_ref()),
+        "<build><plugins><plugin><groupId>{group}</groupId><artifactId>{artifact}</artifactId>\
+         <version>{version}</version><configuration>{configuration}</configuration>\
+         </plugin></plugins></build>"
     )
 }
 
-/// The lines worth showing from Maven's output: its first `[ERROR]` lines (the cause comes
-/// first, boilerplate about `-e` and `-X` last), else its last lines.
+/// Writes `dir/pom.xml`: a `pom`-packaged project `kclrs.fetch:<artifact_id>:1` with `body`.
+fn write_pom(dir: &Path, artifact_id: &str, body: &str) -> anyhow::Result<PathBuf> {
+    let text = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<!-- Written by kclrs to have Maven fetch exactly the artifacts kclrs misses; deleted after the run. -->
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>kclrs.fetch</groupId>
+  <artifactId>{artifact_id}</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  {body}
+</project>
+"#
+    );
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let pom = dir.join("pom.xml");
+    std::fs::write(&pom, text).with_context(|| format!("cannot write {}", pom.display()))?;
+    Ok(pom)
+}
+
+/// The lines worth showing from Maven's output: its first block of `[ERROR]` lines (the cause;
+/// Maven ends it with an empty `[ERROR]` line before its advice about `-e` and `-X`), else its
+/// last lines. Colour codes, which Maven prints even in batch mode, are dropped.
 fn tail(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let plain = strip_ansi(text);
+    let lines: Vec<&str> = plain.lines().filter(|l| !l.trim().is_empty()).collect();
     let errors: Vec<&str> = lines
         .iter()
-        .copied()
-        .filter(|l| {
-            l.strip_prefix("[ERROR]")
-                .is_some_and(|rest| !rest.trim().is_empty())
-        })
+        .filter_map(|l| l.strip_prefix("[ERROR]"))
+        .skip_while(|rest| rest.trim().is_empty())
+        .take_while(|rest| !rest.trim().is_empty())
         .take(TAIL_LINES)
         .collect();
-    let chosen = if errors.is_empty() {
-        &lines[lines.len().saturating_sub(TAIL_LINES)..]
+    if errors.is_empty() {
+        let start = lines.len().saturating_sub(TAIL_LINES);
+        lines[start..]
+            .iter()
+            .map(|l| format!("  {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     } else {
-        &errors[..]
-    };
-    chosen
-        .iter()
-        .map(|l| format!("  {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+        errors
+            .iter()
+            .map(|l| format!("  [ERROR]{l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Removes ANSI escape sequences (`ESC [ … letter`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -33,7 +33,8 @@ fn real_env(home: &Path, cwd: &Path) -> Env {
 }
 
 #[test]
-fn pom_lists_each_artifact_once_with_extension_and_classifier() {
+fn project_lists_each_artifact_once_with_extension_and_classifier() {
+    let dir = tempfile::tempdir().unwrap();
     let coords: Vec<Coord> = [
         "a.b:c:1.0",
         "a.b:c:jar:linux-x86_64:1.0",
@@ -43,23 +44,31 @@ fn pom_lists_each_artifact_once_with_extension_and_classifier() {
     .iter()
     .map(|c| c.parse().unwrap())
     .collect();
-    let pom = fetch_pom(&coords, Path::new("/tmp/out&dir"));
-    assert_eq!(pom.matches("<artifactItem>").count(), 3);
+    let pom = std::fs::read_to_string(write_project(dir.path(), &coords).unwrap()).unwrap();
+    assert_eq!(pom.matches("<artifactItem>").count(), 3, "{pom}");
     assert!(pom.contains(
-        "<groupId>a.b</groupId><artifactId>c</artifactId><version>1.0</version><type>jar</type>\
-         <classifier>linux-x86_64</classifier></artifactItem>"
+        "<artifactItem><groupId>a.b</groupId><artifactId>c</artifactId>\
+         <version>1.0</version><type>jar</type><classifier>linux-x86_64</classifier></artifactItem>"
     ));
     assert!(pom.contains("<version>2</version><type>pom</type></artifactItem>"));
-    assert!(pom.contains("<outputDirectory>/tmp/out&amp;dir</outputDirectory>"));
-    assert!(pom.contains("<version>3.8.1</version>"));
+    assert!(
+        pom.contains("<artifactId>maven-dependency-plugin</artifactId><version>3.8.1</version>")
+    );
+    assert!(pom.contains(&format!(
+        "<outputDirectory>{}</outputDirectory>",
+        dir.path().join("copied").display()
+    )));
 }
 
 #[test]
-fn tail_prefers_maven_error_lines() {
-    let text = "[INFO] a\n[ERROR] Failed to execute goal x\n[ERROR] \n[ERROR] -> [Help 1]\nlast\n";
+fn tail_keeps_maven_cause_and_drops_its_advice_and_colours() {
+    let text = "\u{1b}[0m\u{1b}[0m[ERROR] Failed to execute goal x: a:b:jar:1 was not found\n\
+                [ERROR] second cause line\n[ERROR] \n\
+                [ERROR] To see the full stack trace of the errors, re-run Maven with the -e switch.\n\
+                [ERROR] [Help 1] http://help.test/\n\u{1b}[0m\n";
     assert_eq!(
         tail(text),
-        "  [ERROR] Failed to execute goal x\n  [ERROR] -> [Help 1]"
+        "  [ERROR] Failed to execute goal x: a:b:jar:1 was not found\n  [ERROR] second cause line"
     );
     let many: String = (0..30).map(|i| format!("line {i}\n")).collect();
     let t = tail(&many);
@@ -121,16 +130,16 @@ fn runs_one_mvn_from_env_path_with_pinned_plugin_repo_and_settings() {
     fetch_missing(&env, &coords, Some(Path::new("my-settings.xml")), &repo).unwrap();
     let args = std::fs::read_to_string(&log).unwrap();
     let args: Vec<&str> = args.lines().collect();
-    assert_eq!(args[..3], ["-B", "-q", "-f"]);
-    assert!(args[3].ends_with("pom.xml"));
-    assert_eq!(args[4], format!("-Dmaven.repo.local={}", repo.display()));
-    assert_eq!(args[5], "-s");
+    assert_eq!(args[..4], ["-B", "-q", "-U", "-f"]);
+    assert!(args[4].ends_with("pom.xml"));
+    assert_eq!(args[5], format!("-Dmaven.repo.local={}", repo.display()));
+    assert_eq!(args[6], "-s");
     assert_eq!(
-        args[6],
+        args[7],
         dir.path().join("my-settings.xml").to_string_lossy()
     );
     assert_eq!(
-        args[7],
+        args[8],
         "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy"
     );
     let pom = std::fs::read_to_string(format!("{}.pom", log.display())).unwrap();

@@ -12,4 +12,5 @@ mod launch;
 mod lock;
 mod properties;
 mod sample;
+mod maven_config;
 mod server;

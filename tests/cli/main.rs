@@ -10,7 +10,7 @@ mod download;
 mod java;
 mod launch;
 mod lock;
+mod maven_config;
 mod properties;
 mod sample;
-mod maven_config;
 mod server;

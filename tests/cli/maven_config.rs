@@ -236,3 +236,24 @@ fn mvn_fallback_fetches_missing_jars_when_no_remote_is_configured() {
         assert!(fetched == a.bytes, "{}", a.coord);
     }
 }
+
+#[test]
+fn offline_in_settings_xml_keeps_kclrs_off_the_network() {
+    let sb = Sandbox::new();
+    let arts = sample_arts();
+    let lock = write_lock(&sb, &arts[..1]);
+    let server = serve(&sb, &arts[..1]);
+    sb.write(
+        "home/.m2/settings.xml",
+        "<settings><offline>true</offline></settings>\n",
+    );
+    let url = server.url();
+    let out = download_jars(&sb, &lock, &[], &[("KCLRS_REPOSITORY", url.as_str())]);
+    assert_exit(&sb, &out, 5);
+    assert_eq!(server.seen().len(), 0, "{}", sb.transcript(&out));
+    // The same configuration without <offline> downloads from the server.
+    sb.write("home/.m2/settings.xml", "<settings/>\n");
+    let out = download_jars(&sb, &lock, &[], &[("KCLRS_REPOSITORY", url.as_str())]);
+    assert_exit(&sb, &out, 0);
+    assert_cached_exactly(&sb, &arts[..1]);
+}

@@ -18,14 +18,16 @@ use crate::ui;
 pub fn fetch_options(source: &SourceArgs, quiet: bool, env: &Env) -> anyhow::Result<FetchOptions> {
     let user_settings = source.settings.as_deref().map(|p| env.absolute(p));
     let loaded = settings::load(env, user_settings.as_deref())?;
-    let remotes = if source.offline {
+    // `<offline>true</offline>` in settings.xml means the same to kclrs as it does to Maven.
+    let offline = source.offline || loaded.offline;
+    let remotes = if offline {
         Vec::new()
     } else {
         settings::remotes(env, &source.repositories, &loaded)?
     };
     let maven_local = settings::local_repository(env, &loaded, source.maven_repo_local.as_deref());
     let mvn = match &maven_local {
-        Some(local_repo) if !source.offline && !source.no_mvn => Some(MvnFallback {
+        Some(local_repo) if !offline && !source.no_mvn => Some(MvnFallback {
             settings_file: user_settings,
             local_repo: local_repo.clone(),
         }),
@@ -50,7 +52,7 @@ pub fn fetch_options(source: &SourceArgs, quiet: bool, env: &Env) -> anyhow::Res
             maven_local
         },
         mvn,
-        offline: source.offline,
+        offline,
         jobs: usize::from(source.jobs),
         progress: !quiet && ui::stderr_is_tty(env),
         http,

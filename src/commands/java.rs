@@ -1,13 +1,65 @@
-//! `kclrs java`: not built yet; its issue describes it.
+//! `kclrs java`: shows every Java installation discovery sees, in priority order, which one
+//! `run` would use, and why the others are skipped — the first thing to look at when the JVM
+//! kclrs starts is not the expected one. Exit 0 when one is usable, 4 otherwise.
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use crate::cli::JavaArgs;
 use crate::env::Env;
+use crate::java::{self, Discovery};
+use crate::lockfile::Lockfile;
 
-pub fn run(_args: &JavaArgs, _env: &Env) -> anyhow::Result<ExitCode> {
-    crate::error::fail(
-        crate::error::Exit::Failure,
-        "`kclrs java` is not implemented yet",
-    )
+pub fn run(args: &JavaArgs, env: &Env) -> anyhow::Result<ExitCode> {
+    let lockfile = args.lockfile.lockfile.as_deref().map(|p| env.absolute(p));
+    let lock = Lockfile::load(lockfile.as_deref())?;
+    let min = lock.min_java_feature();
+    let found = java::discover(env, args.java.as_deref(), min);
+    if args.json {
+        crate::ui::print_json(&found)?;
+    } else {
+        crate::ui::print(&table(&found, min, &lock.origin.to_string()))?;
+    }
+    match found.chosen {
+        Some(_) => Ok(ExitCode::SUCCESS),
+        None => Err(java::no_java_error(env, &found, args.java.is_some(), min).into()),
+    }
+}
+
+/// The human listing: one line per candidate, `*` on the chosen one, reasons under the others.
+fn table(found: &Discovery, min: u32, lock: &str) -> String {
+    let mut out = format!("Minimum Java: {min} — from {lock}\n");
+    if found.candidates.is_empty() {
+        out.push_str("No Java installation found.\n");
+        return out;
+    }
+    let width =
+        |f: &dyn Fn(&java::Candidate) -> usize| found.candidates.iter().map(f).max().unwrap_or(0);
+    let vw = width(&|c| c.version.len().max(1));
+    let sw = width(&|c| c.source.to_string().len());
+    for c in &found.candidates {
+        let mark = if found.chosen.as_ref() == Some(c) {
+            '*'
+        } else {
+            ' '
+        };
+        let version = if c.version.is_empty() {
+            "?"
+        } else {
+            &c.version
+        };
+        let _ = writeln!(
+            out,
+            "{mark} {version:<vw$}  {:<sw$}  {}",
+            c.source.to_string(),
+            c.java.display()
+        );
+        if let Some(reason) = &c.rejected {
+            let _ = writeln!(out, "  {:vw$}  rejected: {reason}", "");
+        }
+    }
+    if let Some(c) = &found.chosen {
+        let _ = writeln!(out, "Using {}.", java::describe(c));
+    }
+    out
 }

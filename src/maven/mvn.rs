@@ -1,22 +1,237 @@
 //! The last-resort source of artifacts: asking the user's own `mvn` (with its own remotes, mirrors
 //! and credentials) to fetch exactly the missing artifacts into the local repository, in one run.
-//! (Skeleton: signature fixed for the download issue; implementation comes with it.)
+//!
+//! kclrs writes a throw-away POM whose only content is the pinned maven-dependency-plugin's `copy`
+//! configuration listing every missing artifact (with extension and classifier), and runs that goal
+//! once. `copy` resolves each listed artifact on its own, without transitive dependencies and
+//! without version mediation, so Maven fetches exactly what was asked for and no POM it does not
+//! need. It stops at the first artifact it cannot get; those fetched before stay in the local
+//! repository, where the caller finds them. Nothing Maven does is trusted: the caller hashes whatever
+//! lands in the local repository against the lockfile.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::Context;
+use quick_xml::escape::escape;
 
 use crate::env::Env;
+use crate::error::{Exit, UserError};
 use crate::maven::Coord;
+
+/// The dependency plugin kclrs asks Maven to run, pinned so Maven never has to look up "latest".
+pub const DEPENDENCY_PLUGIN: &str = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1";
+
+/// Lines of Maven's output kept in an error message.
+const TAIL_LINES: usize = 12;
+
+/// The `mvn` launcher on the environment's `PATH` (`mvn.cmd` on Windows), if any.
+pub fn find_mvn(env: &Env) -> Option<PathBuf> {
+    let path = env.var_os("PATH")?;
+    let name = if env.os.is_windows() {
+        "mvn.cmd"
+    } else {
+        "mvn"
+    };
+    which::which_in(name, Some(path), &env.cwd).ok()
+}
 
 /// Runs one `mvn` process that downloads `coords` into `local_repo`. Errors if `mvn` is not on
 /// PATH or fails; kclrs verifies whatever it fetched afterwards, so nothing here is trusted.
+///
+/// Maven reads `settings_file` as its user settings when given (`--settings`); otherwise the
+/// `~/.m2/settings.xml` of `env`'s home if it exists, so Maven and kclrs read the same file even
+/// when `HOME` differs from the account's home directory (which is what Java uses).
 pub fn fetch_missing(
-    _env: &Env,
-    _coords: &[Coord],
-    _settings_file: Option<&Path>,
-    _local_repo: &Path,
+    env: &Env,
+    coords: &[Coord],
+    settings_file: Option<&Path>,
+    local_repo: &Path,
 ) -> anyhow::Result<()> {
-    crate::error::fail(
-        crate::error::Exit::Fetch,
-        "the mvn fallback is not implemented yet",
+    if coords.is_empty() {
+        return Ok(());
+    }
+    let Some(mvn) = find_mvn(env) else {
+        return Err(UserError::new(Exit::Fetch, "mvn is not on PATH")
+            .hint(
+                "configure a repository (--repository URL, KCLRS_REPOSITORY, \
+                 KCL_MVN_REPO_SEARCH_URL or a mirror of central in ~/.m2/settings.xml), or install Maven",
+            )
+            .into());
+    };
+    let work = tempfile::Builder::new()
+        .prefix("kclrs-mvn-")
+        .tempdir()
+        .context("cannot create a temporary folder for the mvn run")?;
+    let pom = write_project(work.path(), coords)?;
+    std::fs::create_dir_all(local_repo)
+        .with_context(|| format!("cannot create {}", local_repo.display()))?;
+
+    let user_settings = settings_file.map(|f| env.absolute(f)).or_else(|| {
+        env.home
+            .as_ref()
+            .map(|h| h.join(".m2").join("settings.xml"))
+            .filter(|f| f.is_file())
+    });
+    let mut cmd = Command::new(&mvn);
+    cmd.current_dir(work.path())
+        // -U: re-check artifacts whose earlier failure Maven cached in the local repository.
+        .args(["-B", "-q", "-U", "-f"])
+        .arg(&pom)
+        .arg(format!("-Dmaven.repo.local={}", local_repo.display()));
+    if let Some(file) = &user_settings {
+        cmd.arg("-s").arg(file);
+    }
+    cmd.arg(format!("{DEPENDENCY_PLUGIN}:copy"));
+    // The child sees the same PATH and JAVA_HOME kclrs was given, not merely the process's.
+    for var in ["PATH", "JAVA_HOME"] {
+        if let Some(value) = env.var_os(var) {
+            cmd.env(var, value);
+        }
+    }
+    cmd.stdin(Stdio::null());
+    let out = cmd
+        .output()
+        .with_context(|| format!("cannot run {}", mvn.display()))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    let status = out
+        .status
+        .code()
+        .map_or_else(|| "a signal".to_string(), |c| format!("status {c}"));
+    Err(UserError::new(
+        Exit::Fetch,
+        format!(
+            "{} failed ({status}) fetching {} artifact(s):\n{}",
+            mvn.display(),
+            coords.len(),
+            tail(&text)
+        ),
+    )
+    .hint(
+        "check Maven's own repository configuration (mirrors, servers, proxies in settings.xml), \
+         or name a repository for kclrs with --repository URL; --no-mvn skips this step",
+    )
+    .into())
+}
+
+/// Writes the throw-away project into `dir` and returns its POM: one `copy` configuration that
+/// lists every artifact once.
+fn write_project(dir: &Path, coords: &[Coord]) -> anyhow::Result<PathBuf> {
+    let mut seen = BTreeSet::new();
+    let mut items = String::new();
+    for c in coords.iter().filter(|c| seen.insert(*c)) {
+        items.push_str(&format!(
+            "\n    <artifactItem><groupId>{}</groupId><artifactId>{}</artifactId>\
+             <version>{}</version><type>{}</type>",
+            escape(c.group.as_str()),
+            escape(c.artifact.as_str()),
+            escape(c.version.as_str()),
+            escape(c.extension.as_str())
+        ));
+        if !c.classifier.is_empty() {
+            items.push_str(&format!(
+                "<classifier>{}</classifier>",
+                escape(c.classifier.as_str())
+            ));
+        }
+        items.push_str("</artifactItem>");
+    }
+    let config = format!(
+        "<outputDirectory>{}</outputDirectory><artifactItems>{items}\n  </artifactItems>",
+        escape(dir.join("copied").to_string_lossy().as_ref())
+    );
+    write_pom(dir, "fetch-missing", &plugin_build(&config))
+}
+
+/// `<build>` with the pinned dependency plugin and its `configuration`.
+fn plugin_build(configuration: &str) -> String {
+    let mut parts = DEPENDENCY_PLUGIN.split(':');
+    let (group, artifact, version) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+    format!(
+        "<build><plugins><plugin><groupId>{group}</groupId><artifactId>{artifact}</artifactId>\
+         <version>{version}</version><configuration>{configuration}</configuration>\
+         </plugin></plugins></build>"
     )
 }
+
+/// Writes `dir/pom.xml`: a `pom`-packaged project `kclrs.fetch:<artifact_id>:1` with `body`.
+fn write_pom(dir: &Path, artifact_id: &str, body: &str) -> anyhow::Result<PathBuf> {
+    let text = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<!-- Written by kclrs to have Maven fetch exactly the artifacts kclrs misses; deleted after the run. -->
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>kclrs.fetch</groupId>
+  <artifactId>{artifact_id}</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  {body}
+</project>
+"#
+    );
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let pom = dir.join("pom.xml");
+    std::fs::write(&pom, text).with_context(|| format!("cannot write {}", pom.display()))?;
+    Ok(pom)
+}
+
+/// The lines worth showing from Maven's output: its first block of `[ERROR]` lines (the cause;
+/// Maven ends it with an empty `[ERROR]` line before its advice about `-e` and `-X`), else its
+/// last lines. Colour codes, which Maven prints even in batch mode, are dropped.
+fn tail(text: &str) -> String {
+    let plain = strip_ansi(text);
+    let lines: Vec<&str> = plain.lines().filter(|l| !l.trim().is_empty()).collect();
+    let errors: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("[ERROR]"))
+        .skip_while(|rest| rest.trim().is_empty())
+        .take_while(|rest| !rest.trim().is_empty())
+        .take(TAIL_LINES)
+        .collect();
+    if errors.is_empty() {
+        let start = lines.len().saturating_sub(TAIL_LINES);
+        lines[start..]
+            .iter()
+            .map(|l| format!("  {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        errors
+            .iter()
+            .map(|l| format!("  [ERROR]{l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Removes ANSI escape sequences (`ESC [ … letter`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -13,12 +13,12 @@ use sha2::{Digest, Sha256};
 use crate::server::{Fault, Server, TestCert};
 use crate::support::*;
 
-struct Art {
-    coord: Coord,
-    bytes: Vec<u8>,
+pub(crate) struct Art {
+    pub(crate) coord: Coord,
+    pub(crate) bytes: Vec<u8>,
 }
 
-fn art(coords: &str, size: usize, seed: u64) -> Art {
+pub(crate) fn art(coords: &str, size: usize, seed: u64) -> Art {
     let mut rng = fastrand::Rng::with_seed(seed);
     Art {
         coord: coords.parse().unwrap(),
@@ -27,7 +27,7 @@ fn art(coords: &str, size: usize, seed: u64) -> Art {
 }
 
 /// A handful of artifacts of different shapes and sizes (empty, tiny, 1.5 MB, a classifier).
-fn sample_arts() -> Vec<Art> {
+pub(crate) fn sample_arts() -> Vec<Art> {
     vec![
         art("org.example:empty:1.0", 0, 1),
         art("org.example:tiny:2.0", 1, 2),
@@ -50,7 +50,7 @@ fn publish(dir: &Path, arts: &[Art]) {
     }
 }
 
-fn write_lock(sb: &Sandbox, arts: &[Art]) -> PathBuf {
+pub(crate) fn write_lock(sb: &Sandbox, arts: &[Art]) -> PathBuf {
     let mut text = String::from("version = 1\nroots = []\n");
     for a in arts {
         text.push_str(&format!(
@@ -85,7 +85,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// The cache holds exactly the locked bytes of `arts` and no temp file.
 #[track_caller]
-fn assert_cached_exactly(sb: &Sandbox, arts: &[Art]) {
+pub(crate) fn assert_cached_exactly(sb: &Sandbox, arts: &[Art]) {
     for a in arts {
         let got = std::fs::read(cached(sb, a)).unwrap_or_else(|e| panic!("{}: {e}", a.coord));
         assert!(got == a.bytes, "{}: cached bytes differ", a.coord);
@@ -120,13 +120,13 @@ fn download_env(sb: &Sandbox, lock: &Path, extra: &[&str], vars: &[(&str, &str)]
     cmd.output().unwrap()
 }
 
-fn serve(sb: &Sandbox, arts: &[Art]) -> Server {
+pub(crate) fn serve(sb: &Sandbox, arts: &[Art]) -> Server {
     let dir = sb.root().join("remote");
     publish(&dir, arts);
     Server::start(&dir)
 }
 
-fn json(out: &Output) -> serde_json::Value {
+pub(crate) fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(out)))
 }
 

@@ -397,7 +397,6 @@ fn bad_input_exit_codes() {
 }
 
 #[test]
-#[ignore = "needs launcher-core's properties::load (exit 3 for a missing file): un-ignore at merge"]
 fn missing_properties_file_is_an_input_error() {
     let sb = Sandbox::new();
     let fx = cached_fixture(&sb);

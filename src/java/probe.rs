@@ -1,0 +1,248 @@
+//! Looking at one Java installation on disk: is its launcher executable, where is its home, and
+//! which version is it. The version comes from the home's `release` file when there is one, so
+//! choosing a Java normally starts no process; otherwise `java -version` runs under a deadline
+//! because a broken wrapper script must not hang `kclrs run`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::version;
+
+/// How long `java -version` may take before the candidate is rejected.
+const VERSION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// True for a regular file the current user may execute (on Unix, any execute bit; elsewhere
+/// any existing file, as Windows decides by extension).
+pub fn is_executable(path: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    if !meta.is_file() {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        true
+    }
+}
+
+/// `path` with symlinks resolved, without Windows' `\\?\` prefix (which `java` and shells choke
+/// on); `None` when it does not exist.
+pub fn canonical(path: &Path) -> Option<PathBuf> {
+    let real = std::fs::canonicalize(path).ok()?;
+    let text = real.to_string_lossy();
+    match text.strip_prefix(r"\\?\") {
+        Some(rest) if !rest.starts_with("UNC\\") => Some(PathBuf::from(rest)),
+        _ => Some(real),
+    }
+}
+
+/// The Java home of a (symlink-resolved) launcher: the folder above its `bin/`.
+pub fn home_of(real_java: &Path) -> PathBuf {
+    let parent = real_java.parent().unwrap_or(Path::new("/"));
+    match parent.file_name() {
+        Some(name) if name == "bin" => parent.parent().unwrap_or(parent).to_path_buf(),
+        _ => parent.to_path_buf(),
+    }
+}
+
+/// The version recorded in the home's `release` file. A JDK 8 `jre/` folder has none of its own:
+/// its parent's is used.
+pub fn release_version(home: &Path) -> Option<String> {
+    let mut dirs = vec![home.to_path_buf()];
+    if home.file_name().is_some_and(|n| n == "jre") {
+        dirs.extend(home.parent().map(Path::to_path_buf));
+    }
+    dirs.iter().find_map(|dir| {
+        let text = std::fs::read(dir.join("release")).ok()?;
+        version::from_release(&String::from_utf8_lossy(&text))
+    })
+}
+
+/// The version of the installation: from `release`, else by running `java -version`.
+pub fn read_version(home: &Path, java: &Path) -> Result<String, String> {
+    if let Some(v) = release_version(home) {
+        return Ok(v);
+    }
+    run_version(java)
+}
+
+/// Spawns `cmd`, retrying briefly on ETXTBSY: a launcher script that was just written (by an
+/// installer, or a test) can still be open for writing in a process forked meanwhile.
+fn spawn_retrying(cmd: &mut Command) -> std::io::Result<std::process::Child> {
+    const ETXTBSY: i32 = 26;
+    let mut attempt = 0;
+    loop {
+        match cmd.spawn() {
+            Err(e) if cfg!(unix) && e.raw_os_error() == Some(ETXTBSY) && attempt < 20 => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Runs `java -version` and parses what it prints (stderr, and stdout for odd wrappers).
+fn run_version(java: &Path) -> Result<String, String> {
+    let mut child = spawn_retrying(
+        Command::new(java)
+            .arg("-version")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    )
+    .map_err(|e| format!("`{} -version` failed to start: {e}", java.display()))?;
+    // Readers on threads: a child filling one pipe while we wait on the other would deadlock,
+    // and a grandchild holding a pipe open must not block us past the deadline.
+    let (tx, rx) = mpsc::channel::<String>();
+    let pipes: Vec<Box<dyn Read + Send>> = [
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let readers = pipes.len();
+    for mut pipe in pipes {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            let _ = tx.send(String::from_utf8_lossy(&buf).into_owned());
+        });
+    }
+    let deadline = Instant::now() + VERSION_TIMEOUT;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(2)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "`{} -version` gave no answer within {} s",
+                    java.display(),
+                    VERSION_TIMEOUT.as_secs()
+                ));
+            }
+            Err(e) => return Err(format!("waiting for `{} -version`: {e}", java.display())),
+        }
+    };
+    let mut text = String::new();
+    for _ in 0..readers {
+        match rx.recv_timeout(Duration::from_secs(1)) {
+            Ok(part) => text.push_str(&part),
+            Err(_) => break,
+        }
+    }
+    version::from_version_output(&text).ok_or_else(|| {
+        let first = text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("no output");
+        let how = if status.success() {
+            String::new()
+        } else {
+            format!(" ({status})")
+        };
+        format!(
+            "`{} -version` failed{how} and printed no version ({first})",
+            java.display()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    fn script(dir: &Path, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("java");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn version_from_script_on_stderr_or_stdout_and_failures() {
+        let dir = tempfile::tempdir().unwrap();
+        let java = script(
+            dir.path(),
+            "echo 'openjdk version \"21-ea\" 2023-09-19' >&2",
+        );
+        assert_eq!(run_version(&java).as_deref(), Ok("21-ea"));
+        let java = script(dir.path(), "echo 'openjdk 11.0.2 2019-01-15'");
+        assert_eq!(run_version(&java).as_deref(), Ok("11.0.2"));
+        let java = script(dir.path(), "echo 'Error: no libjvm' >&2; exit 1");
+        let err = run_version(&java).unwrap_err();
+        assert!(
+            err.contains("printed no version (Error: no libjvm)"),
+            "{err}"
+        );
+        let err = run_version(&dir.path().join("missing")).unwrap_err();
+        assert!(err.contains("failed to start"), "{err}");
+    }
+
+    #[test]
+    fn release_file_wins_and_jre_uses_parent() {
+        let dir = tempfile::tempdir().unwrap();
+        let jdk = dir.path().join("jdk8");
+        std::fs::create_dir_all(jdk.join("jre/bin")).unwrap();
+        std::fs::write(jdk.join("release"), "JAVA_VERSION=\"1.8.0_292\"\n").unwrap();
+        assert_eq!(
+            release_version(&jdk.join("jre")).as_deref(),
+            Some("1.8.0_292")
+        );
+        assert_eq!(
+            read_version(&jdk, Path::new("/nonexistent/java")).as_deref(),
+            Ok("1.8.0_292")
+        );
+        assert_eq!(release_version(dir.path()), None);
+    }
+
+    #[test]
+    fn home_is_above_bin() {
+        assert_eq!(
+            home_of(Path::new("/usr/lib/jvm/x/bin/java")),
+            PathBuf::from("/usr/lib/jvm/x")
+        );
+        assert_eq!(
+            home_of(Path::new("/opt/odd/java")),
+            PathBuf::from("/opt/odd")
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn executable_bits_are_checked() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("f");
+        std::fs::write(&f, "x").unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(!is_executable(&f));
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o700)).unwrap();
+        assert!(is_executable(&f));
+        assert!(!is_executable(dir.path()));
+        assert!(!is_executable(&dir.path().join("nope")));
+    }
+}

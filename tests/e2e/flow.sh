@@ -8,6 +8,7 @@
 # hook's "Process shutdown is complete.", checkpoints in the lease table equal to the last record of
 # each shard, no record processor left behind; then 50 more records and a second run of the same
 # application, which must process them without replaying all of the first 200.
+# The launcher pid must be the java process itself when signalled (exec, no wrapper).
 # Prints "e2e: <step> <seconds>s" timings and exits non-zero at the first failed check.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,7 +36,9 @@ lap() {
 pids=()
 cleanup() {
   local p
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  # Each daemon runs in its own session and process group (setsid): killing the group also
+  # takes down its record processors, and anything a wrapping launcher left behind.
+  for p in "${pids[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
   "$here/emulators.sh" stop "$work" || true
 }
 trap cleanup EXIT
@@ -64,11 +67,13 @@ launch() {
   local n=$1
   # Only the daemon (and so its processors) gets the output path: `env` execs, $! stays its pid.
   local out=KCLRS_SAMPLE_OUTPUT=$work/out$n.tsv
+  # setsid and env both exec (a background child of this shell is no group leader), so $! is the
+  # launcher's own pid and, in its new group, the group id.
   if [ "$mode" = kclrs ]; then
-    env "$out" "${kclrs[@]}" run --properties "$work/app.properties" -J -Daws.cborEnabled=false \
+    setsid env "$out" "${kclrs[@]}" run --properties "$work/app.properties" -J -Daws.cborEnabled=false \
       "${kclrs_args[@]}" >"$work/daemon$n.log" 2>&1 &
   else
-    env "$out" "$java_home/bin/java" -Daws.cborEnabled=false -cp "$classpath:$work" \
+    setsid env "$out" "$java_home/bin/java" -Daws.cborEnabled=false -cp "$classpath:$work" \
       software.amazon.kinesis.multilang.MultiLangDaemon --properties-file "$work/app.properties" \
       >"$work/daemon$n.log" 2>&1 &
   fi
@@ -85,7 +90,10 @@ fi
 
 # SIGTERM to the launcher's pid, bounded wait, then the shutdown-path checks.
 stop_daemon() {
-  local n=$1 rc=0 i
+  local n=$1 rc=0 i exe
+  # The launcher's pid must be the JVM itself (kclrs execs it), so the signal reaches its hook.
+  exe=$(readlink "/proc/$launcher_pid/exe" || true)
+  [ "${exe##*/}" = java ] || fail "run $n: pid $launcher_pid runs '$exe', not java: the launcher did not exec the JVM"
   kill -TERM "$launcher_pid"
   for ((i = 0; i < 600; i++)); do kill -0 "$launcher_pid" 2>/dev/null || break; sleep 0.1; done
   kill -0 "$launcher_pid" 2>/dev/null && fail "run $n: the JVM did not exit within 60 s of SIGTERM"

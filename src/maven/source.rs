@@ -154,6 +154,59 @@ impl RepoSource for Chain {
     }
 }
 
+/// A shared source: the resolver's chain and the jar-hashing step of `kclrs lock` read the same
+/// sources, each in its own order.
+impl<S: RepoSource + ?Sized> RepoSource for std::rc::Rc<S> {
+    fn fetch_many(&self, files: &[RepoFile]) -> anyhow::Result<Vec<FetchedFile>> {
+        (**self).fetch_many(files)
+    }
+}
+
+/// The last resort when no remote is configured: one `mvn` run fetches every POM and artifact of
+/// a batch into the local Maven repository (with Maven's own remotes, mirrors and credentials),
+/// which is then read like any local repository. Metadata and checksum files alone never start
+/// `mvn` (Maven writes the checksums it checked next to what it downloads).
+#[derive(Debug)]
+pub struct AskMvn {
+    pub env: crate::env::Env,
+    /// `--settings` file handed to Maven, if any.
+    pub settings_file: Option<PathBuf>,
+    pub local: LocalRepo,
+}
+
+impl RepoSource for AskMvn {
+    fn fetch_many(&self, files: &[RepoFile]) -> anyhow::Result<Vec<FetchedFile>> {
+        let mut coords: Vec<Coord> = Vec::new();
+        for file in files {
+            let coord = match file {
+                RepoFile::Pom(c) => c.with_extension("pom"),
+                RepoFile::Artifact(c) => c.clone(),
+                _ => continue,
+            };
+            if !coords.contains(&coord) {
+                coords.push(coord);
+            }
+        }
+        if coords.is_empty() {
+            return Ok(Vec::new());
+        }
+        super::mvn::fetch_missing(
+            &self.env,
+            &coords,
+            self.settings_file.as_deref(),
+            &self.local.root,
+        )
+        .with_context(|| {
+            format!(
+                "no remote repository is configured and mvn could not fetch {} file(s) (first: {})",
+                coords.len(),
+                coords[0]
+            )
+        })?;
+        self.local.fetch_many(files)
+    }
+}
+
 /// Keeps every POM another source served in a Maven-layout folder (the kclrs cache's `maven/`),
 /// so re-resolving reads POMs from disk instead of the network. POMs of a released version never
 /// change; metadata and artifacts pass through (metadata must stay fresh, and jars are kept only

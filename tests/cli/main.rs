@@ -8,5 +8,5 @@ mod support;
 mod basics;
 mod download;
 mod launch;
-mod server;
 mod lock;
+mod server;

@@ -60,6 +60,7 @@ fn sources(args: &LockArgs, env: &Env) -> anyhow::Result<Sources> {
             env: env.clone(),
             settings_file: mvn.settings_file.clone(),
             local: LocalRepo::new(mvn.local_repo.clone()),
+            fetch: crate::maven::mvn::fetch_missing,
         }));
     }
     let remote = Rc::new(remote);

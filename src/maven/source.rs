@@ -301,7 +301,7 @@ mod tests {
         );
         let got = mvn
             .fetch_many(&[
-                RepoFile::Pom(found.clone()),
+                RepoFile::Pom(found),
                 RepoFile::Artifact(Coord::jar("g", "gone", "2")),
             ])
             .unwrap();

@@ -12,6 +12,7 @@ mod dest;
 mod http;
 mod local;
 mod progress;
+mod repo;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ use crate::maven::settings::Remote;
 use crate::maven::Coord;
 
 pub use dest::{dest_names, materialize, DestReport};
+pub use repo::RemoteRepos;
 pub use verify::{verify_cache, VerifyEntry, VerifyStatus};
 
 /// Network behaviour: timeouts, retries and redirects.

@@ -198,7 +198,9 @@ async fn one_inner(job: &Arc<Job>, a: &LockedArtifact) -> anyhow::Result<Outcome
         }
     }
     if job.options.offline {
-        why.push("--offline: no remote repository tried".into());
+        why.push(
+            "offline (--offline or <offline> in settings.xml): no remote repository tried".into(),
+        );
     } else if job.endpoints.is_empty() {
         why.push("no remote repository is configured".into());
     }

@@ -115,6 +115,20 @@ pub fn stamp_is_fresh(path: &Path, sha256: &str, size: u64) -> bool {
         .is_ok_and(|text| text == stamp_text(sha256, size, mtime))
 }
 
+/// The sha256 and size a fresh stamp records for `path` (see [`stamp_is_fresh`]), for callers
+/// that do not know the hash in advance (`kclrs lock` re-locking jars it downloaded before).
+pub fn verified_sha256(path: &Path) -> Option<(String, u64)> {
+    let text = std::fs::read_to_string(stamp_path(path)).ok()?;
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .map(str::to_string)
+    };
+    let sha = field("sha256")?;
+    let size: u64 = field("size")?.parse().ok()?;
+    stamp_is_fresh(path, &sha, size).then_some((sha, size))
+}
+
 /// Records that `path` (as it is now on disk) hashes to `sha256`.
 pub fn write_stamp(path: &Path, sha256: &str) -> anyhow::Result<()> {
     let meta =
@@ -238,6 +252,7 @@ mod tests {
         assert!(!stamp_is_fresh(&p, &sha, len));
         write_stamp(&p, &sha).unwrap();
         assert!(stamp_is_fresh(&p, &sha, len));
+        assert_eq!(verified_sha256(&p), Some((sha.clone(), len)));
         assert!(!stamp_is_fresh(&p, &"0".repeat(64), len));
         assert!(!stamp_is_fresh(&p, &sha, len + 1));
         // A rewrite with another mtime makes the stamp stale even at the same size.
@@ -250,6 +265,7 @@ mod tests {
             .set_modified(later)
             .unwrap();
         assert!(!stamp_is_fresh(&p, &sha, len));
+        assert_eq!(verified_sha256(&p), None);
         remove_stamp(&p);
         assert!(!stamp_path(&p).exists());
     }

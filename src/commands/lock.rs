@@ -1,67 +1,136 @@
 //! `kclrs lock`: resolve the roots with Maven's rules, hash every jar of the closure and write
 //! `jars.lock`; with `--check`, re-resolve the roots a lock records and exit 6 if it is stale.
 //!
-//! Sources for now: the local Maven repository (`--maven-repo-local`, else settings, else
-//! `~/.m2/repository`) and `file://` repositories from `--repository`, whose POMs are kept in the
-//! kclrs cache. HTTP repositories come with the download transport.
+//! POMs, metadata, checksums and jars come from the same places, in the same order, as for
+//! `download-jars`: the kclrs cache, the local Maven repository (unless `--no-local-repo`), the
+//! remote repositories (`--repository`, `KCLRS_REPOSITORY`, `KCL_MVN_REPO_SEARCH_URL`, the
+//! settings mirror) over the download transport, else `mvn`. What a remote serves (POMs, and jars
+//! once cross-checked) is kept in the kclrs cache, so re-resolving works offline.
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::time::Instant;
 
+use super::download_jars::fetch_options;
+use crate::cache::Cache;
 use crate::cli::LockArgs;
 use crate::env::Env;
 use crate::error::{Exit, UserError};
+use crate::fetch::RemoteRepos;
 use crate::lockfile::{Lockfile, Origin};
-use crate::maven::locking::{self, KCL_ARTIFACT, KCL_GROUP};
+use crate::maven::locking::{self, Checked, KCL_ARTIFACT, KCL_GROUP};
 use crate::maven::model::Platform;
 use crate::maven::resolve::Resolver;
-use crate::maven::source::{Chain, LocalRepo, PomCache};
-use crate::maven::{settings, Coord};
+use crate::maven::source::{AskMvn, Chain, LocalRepo, PomCache, RepoSource};
+use crate::maven::Coord;
 use crate::ui;
 
 fn usage(msg: String) -> anyhow::Error {
     UserError::new(Exit::Usage, msg).into()
 }
 
-/// The repositories `lock` reads from, in order.
-fn sources(args: &LockArgs, env: &Env) -> anyhow::Result<Chain> {
-    let mut chain = Chain::default();
-    if !args.source.no_local_repo {
-        let settings = settings::load(env, args.source.settings.as_deref())?;
-        if let Some(dir) =
-            settings::local_repository(env, &settings, args.source.maven_repo_local.as_deref())
-        {
-            chain.sources.push(Box::new(LocalRepo::new(dir)));
-        }
-    }
-    // Remote repositories go behind the kclrs cache, which keeps every POM they serve.
-    let mut remotes = Chain::default();
-    for url in &args.source.repositories {
-        if let Some(path) = url.strip_prefix("file://") {
-            remotes
-                .sources
-                .push(Box::new(LocalRepo::new(env.absolute(Path::new(path)))));
-        } else if !args.source.offline {
-            return Err(usage(format!(
-                "--repository {url}: `kclrs lock` reads only file:// repositories and the local Maven repository in this build"
-            )));
-        }
-    }
-    if !remotes.sources.is_empty() {
-        let cache = super::cache_from(&args.cache, env)?;
-        chain.sources.push(Box::new(PomCache {
-            dir: LocalRepo::new(cache.maven_dir()),
-            inner: remotes,
+/// The sources of one `kclrs lock`, in the order download-jars uses: the kclrs cache, the local
+/// Maven repository, the remotes, and `mvn` when no remote is configured.
+struct Sources {
+    cache: Cache,
+    local: Option<Rc<LocalRepo>>,
+    /// The remotes (or `mvn`); what they serve is kept in the kclrs cache.
+    remote: Rc<Chain>,
+    /// What the resolver reads: cached POMs, the local repository, then the remotes.
+    resolver: Chain,
+    /// Jars hashed per batch, so a remote fetches them concurrently without holding them all.
+    jar_batch: usize,
+}
+
+fn sources(args: &LockArgs, env: &Env) -> anyhow::Result<Sources> {
+    let quiet = args.output_style.quiet || args.output_style.json;
+    let options = fetch_options(&args.source, quiet, env)?;
+    let cache = super::cache_from(&args.cache, env)?;
+    let local = options
+        .local_repo
+        .clone()
+        .map(|d| Rc::new(LocalRepo::new(d)));
+    let mut remote = Chain::default();
+    let remotes = RemoteRepos::new(&options, &cache, env)?;
+    if !remotes.is_empty() {
+        remote.sources.push(Box::new(remotes));
+    } else if let Some(mvn) = &options.mvn {
+        remote.sources.push(Box::new(AskMvn {
+            env: env.clone(),
+            settings_file: mvn.settings_file.clone(),
+            local: LocalRepo::new(mvn.local_repo.clone()),
+            fetch: crate::maven::mvn::fetch_missing,
         }));
     }
-    if chain.sources.is_empty() {
-        return Err(usage(
-            "no repository to resolve from: pass --maven-repo-local DIR or --repository file://DIR"
-                .into(),
-        ));
+    let remote = Rc::new(remote);
+    let cached_poms = || LocalRepo::new(cache.maven_dir());
+    let mut resolver = Chain::default();
+    resolver.sources.push(Box::new(PomCache {
+        dir: cached_poms(),
+        inner: Chain::default(),
+    }));
+    if let Some(local) = &local {
+        resolver.sources.push(Box::new(Rc::clone(local)));
     }
-    Ok(chain)
+    resolver.sources.push(Box::new(PomCache {
+        dir: cached_poms(),
+        inner: Rc::clone(&remote),
+    }));
+    Ok(Sources {
+        cache,
+        local,
+        remote,
+        resolver,
+        jar_batch: options.jobs.max(1) * 4,
+    })
+}
+
+/// Fetches, cross-checks and hashes the jars of `coords`, from the kclrs cache, then the local
+/// repository, then the remotes (whose jars are kept in the cache); in the order of `coords`.
+fn check_jars(sources: &Sources, coords: &[Coord], env: &Env) -> anyhow::Result<Vec<Checked>> {
+    let mut out = Vec::with_capacity(coords.len());
+    for chunk in coords.chunks(sources.jar_batch) {
+        let mut found: Vec<Option<Checked>> = chunk
+            .iter()
+            .map(|c| locking::from_cache(&sources.cache, c))
+            .collect::<anyhow::Result<_>>()?;
+        let local: Option<&dyn RepoSource> = sources.local.as_deref().map(|l| l as _);
+        let remote: &dyn RepoSource = &*sources.remote;
+        for (source, keep) in local
+            .map(|l| (l, false))
+            .into_iter()
+            .chain([(remote, true)])
+        {
+            let wanted: Vec<usize> = (0..chunk.len()).filter(|&i| found[i].is_none()).collect();
+            if wanted.is_empty() {
+                break;
+            }
+            let asked: Vec<Coord> = wanted.iter().map(|&i| chunk[i].clone()).collect();
+            for (i, got) in wanted.into_iter().zip(locking::check_many(source, &asked)?) {
+                if let Some((checked, bytes)) = got {
+                    if keep {
+                        locking::keep_in_cache(&sources.cache, &checked, &bytes)?;
+                    }
+                    found[i] = Some(checked);
+                }
+            }
+        }
+        for (coord, checked) in chunk.iter().zip(found) {
+            let checked = checked.ok_or_else(|| locking::not_found(coord))?;
+            if checked.verified_with.is_empty() {
+                ui::warn(
+                    env,
+                    &format!(
+                        "{coord}: {} has no .sha1/.sha256/.sha512 to cross-check",
+                        checked.location
+                    ),
+                );
+            }
+            out.push(checked);
+        }
+    }
+    Ok(out)
 }
 
 fn parse_coords(flag: &str, values: &[String]) -> anyhow::Result<Vec<Coord>> {
@@ -126,9 +195,9 @@ struct Summary<'a> {
 pub fn run(args: &LockArgs, env: &Env) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let excludes = parse_excludes(&args.exclude)?;
-    let chain = sources(args, env)?;
+    let sources = sources(args, env)?;
     let platform = Platform::reference();
-    let mut resolver = Resolver::new(&chain, platform.clone());
+    let mut resolver = Resolver::new(&sources.resolver, platform.clone());
     let output = env.absolute(&args.output);
     let quiet = args.output_style.quiet || args.output_style.json;
     if args.check {
@@ -140,14 +209,7 @@ pub fn run(args: &LockArgs, env: &Env) -> anyhow::Result<ExitCode> {
     let coords = locking::classpath(&resolution);
     let mut artifacts = Vec::with_capacity(coords.len());
     let mut min_java: Option<u32> = None;
-    for coord in &coords {
-        let checked = locking::fetch_and_check(&chain, coord)?;
-        if checked.verified_with.is_empty() {
-            ui::warn(
-                env,
-                &format!("{coord}: the repository has no .sha1/.sha256/.sha512 to cross-check"),
-            );
-        }
+    for checked in check_jars(&sources, &coords, env)? {
         min_java = min_java.max(checked.min_java);
         artifacts.push(checked.locked);
     }

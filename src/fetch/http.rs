@@ -29,9 +29,9 @@ use crate::maven::settings::Remote;
 
 /// One remote with the client that talks to it (`None` for `file://` remotes).
 #[derive(Debug)]
-struct Endpoint {
-    remote: Remote,
-    client: Option<reqwest::Client>,
+pub(super) struct Endpoint {
+    pub(super) remote: Remote,
+    pub(super) client: Option<reqwest::Client>,
 }
 
 /// Shared, read-only state of one fetch.
@@ -50,11 +50,7 @@ pub(super) fn fetch_all(
     options: &FetchOptions,
     env: &crate::env::Env,
 ) -> anyhow::Result<Vec<Outcome>> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = runtime()?;
     let endpoints = if options.offline {
         Vec::new()
     } else {
@@ -82,8 +78,17 @@ pub(super) fn fetch_all(
     Ok(outcomes.into_iter().map(|(_, o)| o).collect())
 }
 
+/// The async runtime of one fetch: two workers are plenty for I/O-bound work.
+pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
 /// Builds one client for all remotes without their own proxy, one per remote with one.
-fn endpoints(remotes: &[Remote], http: &HttpOptions) -> anyhow::Result<Vec<Endpoint>> {
+pub(super) fn endpoints(remotes: &[Remote], http: &HttpOptions) -> anyhow::Result<Vec<Endpoint>> {
     let mut shared: Option<reqwest::Client> = None;
     let mut out = Vec::with_capacity(remotes.len());
     for remote in remotes {
@@ -156,7 +161,7 @@ async fn one(job: &Arc<Job>, a: LockedArtifact) -> Outcome {
     }
 }
 
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
 ) -> anyhow::Result<T> {
     tokio::task::spawn_blocking(f)
@@ -193,7 +198,9 @@ async fn one_inner(job: &Arc<Job>, a: &LockedArtifact) -> anyhow::Result<Outcome
         }
     }
     if job.options.offline {
-        why.push("--offline: no remote repository tried".into());
+        why.push(
+            "offline (--offline or <offline> in settings.xml): no remote repository tried".into(),
+        );
     } else if job.endpoints.is_empty() {
         why.push("no remote repository is configured".into());
     }
@@ -210,8 +217,13 @@ async fn one_inner(job: &Arc<Job>, a: &LockedArtifact) -> anyhow::Result<Outcome
 }
 
 /// `base` + repository path; the base may or may not end in `/`.
-fn artifact_url(base: &str, a: &LockedArtifact) -> String {
-    format!("{}/{}", base.trim_end_matches('/'), a.coord.repo_path())
+pub(super) fn repo_url(base: &str, repo_path: &str) -> String {
+    format!("{}/{repo_path}", base.trim_end_matches('/'))
+}
+
+/// The local path of a `file:` URL.
+pub(super) fn file_url_path(url: &str) -> Option<std::path::PathBuf> {
+    reqwest::Url::parse(url).ok()?.to_file_path().ok()
 }
 
 /// Tries one remote: `Ok(Ok(origin))` when the cache now holds the artifact, `Ok(Err(reason))`
@@ -224,14 +236,11 @@ async fn from_remote(
     path: &Path,
 ) -> anyhow::Result<Result<String, String>> {
     let remote = &endpoint.remote;
-    let url = artifact_url(&remote.url, a);
+    let url = repo_url(&remote.url, &a.coord.repo_path());
     let origin = format!("{} ({})", remote.id, redact_url(&url));
     let shown = format!("repository {origin}");
     let Some(client) = &endpoint.client else {
-        let file = reqwest::Url::parse(&url)
-            .ok()
-            .and_then(|u| u.to_file_path().ok());
-        let Some(file) = file else {
+        let Some(file) = file_url_path(&url) else {
             return Ok(Err(format!("{shown}: not a usable file URL")));
         };
         let (cache, art) = (job.cache.clone(), a.clone());
@@ -245,7 +254,16 @@ async fn from_remote(
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let part = super::temp_path(path);
     let bar = job.progress.file(&a.coord.file_name(), a.size);
-    let result = download(job, client, remote, &url, a, &part, &bar).await;
+    let result = download(
+        &job.options.http,
+        client,
+        remote,
+        &url,
+        Some(a.size),
+        &part,
+        &bar,
+    )
+    .await;
     drop(bar);
     let answer = match result {
         Ok(Attempt::Done(sha)) if sha == a.sha256 => {
@@ -279,8 +297,8 @@ async fn from_remote(
 
 /// The result of one request, or of a whole retried download.
 #[derive(Debug)]
-enum Attempt {
-    /// The body is complete at the locked size; here is its sha256.
+pub(super) enum Attempt {
+    /// The body is complete (at the expected size, when one was given); here is its sha256.
     Done(String),
     NotFound(StatusCode),
     /// Not worth retrying from this URL.
@@ -291,18 +309,20 @@ enum Attempt {
     Restart(String),
 }
 
-/// Downloads `url` into `part` with retries; the caller checks the hash and renames.
-async fn download(
-    job: &Arc<Job>,
+/// Downloads `url` into `part` with retries; the caller checks the hash and renames. `size` is
+/// the expected length when known (a locked jar): the body is cut off past it and a broken-off
+/// body is resumed. Files of unknown length (POMs, metadata, checksums, jars being locked) are
+/// taken as the server sends them and fetched again from byte 0 after a break.
+pub(super) async fn download(
+    http: &HttpOptions,
     client: &reqwest::Client,
     remote: &Remote,
     url: &str,
-    a: &LockedArtifact,
+    size: Option<u64>,
     part: &Path,
     bar: &FileBar,
 ) -> anyhow::Result<Attempt> {
-    let http = &job.options.http;
-    let mut resume = true;
+    let mut resume = size.is_some();
     let mut failures = 0u32;
     loop {
         let have = if resume {
@@ -310,7 +330,7 @@ async fn download(
         } else {
             0
         };
-        let attempt = request(client, remote, url, a, part, have, bar).await?;
+        let attempt = request(client, remote, url, size, part, have, bar).await?;
         let (reason, after) = match attempt {
             Attempt::Retry(reason, after) => (reason, after),
             Attempt::Restart(reason) => {
@@ -381,12 +401,13 @@ async fn request(
     client: &reqwest::Client,
     remote: &Remote,
     url: &str,
-    a: &LockedArtifact,
+    size: Option<u64>,
     part: &Path,
     have: u64,
     bar: &FileBar,
 ) -> anyhow::Result<Attempt> {
-    if have > 0 && have >= a.size {
+    let limit = size.unwrap_or(u64::MAX);
+    if have > 0 && have >= limit {
         // A previous attempt already received every byte; the hash decides.
         let (sha, _) =
             cache::hash_file(part).with_context(|| format!("cannot read {}", part.display()))?;
@@ -415,7 +436,7 @@ async fn request(
     let start = match status {
         StatusCode::OK => 0,
         StatusCode::PARTIAL_CONTENT if have > 0 => {
-            let expected = format!("bytes {have}-{}/{}", a.size - 1, a.size);
+            let expected = format!("bytes {have}-{}/{limit}", limit - 1);
             let got = resp
                 .headers()
                 .get(CONTENT_RANGE)
@@ -431,8 +452,11 @@ async fn request(
         _ => return Ok(Attempt::Fatal(format!("HTTP {status}"))),
     };
     if let Some(len) = resp.content_length() {
-        if start + len > a.size {
-            return Ok(Attempt::Fatal(longer(start + len, a.size)));
+        if start + len > limit {
+            return Ok(Attempt::Fatal(longer(start + len, limit)));
+        }
+        if size.is_none() {
+            bar.set_length(len);
         }
     }
     let (mut file, mut hasher) = if start == 0 {
@@ -455,10 +479,10 @@ async fn request(
     loop {
         match resp.chunk().await {
             Ok(Some(bytes)) => {
-                if hasher.len + bytes.len() as u64 > a.size {
+                if hasher.len + bytes.len() as u64 > limit {
                     return Ok(Attempt::Fatal(longer(
                         hasher.len + bytes.len() as u64,
-                        a.size,
+                        limit,
                     )));
                 }
                 file.write_all(&bytes)
@@ -468,19 +492,20 @@ async fn request(
             }
             Ok(None) => break,
             // Every locked byte arrived and only the framing broke: the hash decides.
-            Err(_) if hasher.len == a.size => break,
+            Err(_) if hasher.len == limit => break,
             Err(e) => {
                 file.flush().ok();
+                let of = size.map_or_else(String::new, |s| format!(" of {s}"));
                 return Ok(Attempt::Retry(
-                    format!("{} after {} of {} bytes", describe(e), hasher.len, a.size),
+                    format!("{} after {}{of} bytes", describe(e), hasher.len),
                     None,
                 ));
             }
         }
     }
-    if hasher.len < a.size {
+    if let Some(size) = size.filter(|&s| hasher.len < s) {
         return Ok(Attempt::Retry(
-            format!("the body ended after {} of {} bytes", hasher.len, a.size),
+            format!("the body ended after {} of {size} bytes", hasher.len),
             None,
         ));
     }
@@ -590,10 +615,10 @@ mod tests {
         let env = crate::env::Env::fake(crate::env::Os::Linux, None, dir.path().into());
         let progress = Progress::new(false, 0, &env);
         let bar = progress.file("a", 1);
-        let url = artifact_url(&remote.url, &a);
+        let url = repo_url(&remote.url, &a.coord.repo_path());
         let got = runtime.block_on(async {
             let client = client(&remote, &http).unwrap();
-            request(&client, &remote, &url, &a, &part, 0, &bar).await
+            request(&client, &remote, &url, Some(a.size), &part, 0, &bar).await
         });
         assert!(matches!(got, Ok(Attempt::NotFound(_))), "{got:?}");
         let head = head.recv().unwrap();
@@ -632,10 +657,8 @@ mod tests {
             sha256: String::new(),
             size: 0,
         };
-        assert_eq!(artifact_url("http://x/r", &a), "http://x/r/g/h/a/1/a-1.jar");
-        assert_eq!(
-            artifact_url("http://x/r/", &a),
-            "http://x/r/g/h/a/1/a-1.jar"
-        );
+        let path = a.coord.repo_path();
+        assert_eq!(repo_url("http://x/r", &path), "http://x/r/g/h/a/1/a-1.jar");
+        assert_eq!(repo_url("http://x/r/", &path), "http://x/r/g/h/a/1/a-1.jar");
     }
 }

@@ -12,6 +12,7 @@ mod dest;
 mod http;
 mod local;
 mod progress;
+mod repo;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ use crate::maven::settings::Remote;
 use crate::maven::Coord;
 
 pub use dest::{dest_names, materialize, DestReport};
+pub use repo::RemoteRepos;
 pub use verify::{verify_cache, VerifyEntry, VerifyStatus};
 
 /// Network behaviour: timeouts, retries and redirects.
@@ -306,7 +308,7 @@ fn missing_error(
         }
     }
     let hint = if options.offline {
-        "run again without --offline, or put the files in the local Maven repository".to_string()
+        "run again without --offline (and without <offline>true</offline> in settings.xml), or put the files in the local Maven repository".to_string()
     } else if options.remotes.is_empty() {
         "configure a repository that serves them: --repository URL (repeatable), KCLRS_REPOSITORY=URL[,URL…], \
          KCL_MVN_REPO_SEARCH_URL=URL, or a mirror of `central` in ~/.m2/settings.xml; or install `mvn` \

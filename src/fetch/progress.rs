@@ -15,6 +15,11 @@ pub(super) struct Progress {
 
 impl Progress {
     pub(super) fn new(enabled: bool, total_bytes: u64, env: &Env) -> Progress {
+        Progress::labelled(enabled, total_bytes, "jars", env)
+    }
+
+    /// Like [`Progress::new`], with `label` in front of the overall bar.
+    pub(super) fn labelled(enabled: bool, total_bytes: u64, label: &str, env: &Env) -> Progress {
         let bars = enabled.then(|| {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
             let total = multi.add(ProgressBar::new(total_bytes));
@@ -25,7 +30,7 @@ impl Progress {
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
             );
-            total.set_prefix("jars");
+            total.set_prefix(label.to_string());
             (multi, total)
         });
         Progress {
@@ -82,6 +87,14 @@ impl FileBar {
         if let Some((bar, total)) = &self.bar {
             bar.inc(bytes);
             total.inc(bytes);
+        }
+    }
+
+    /// Sets the length of a file whose size was not known in advance, growing the overall bar.
+    pub(super) fn set_length(&self, len: u64) {
+        if let Some((bar, total)) = &self.bar {
+            total.inc_length(len.saturating_sub(bar.length().unwrap_or(0)));
+            bar.set_length(len);
         }
     }
 

@@ -5,12 +5,14 @@
 //! (roots, exclusions, the platform profiles are judged for, the lock format and resolver
 //! version) and never a repository URL, so moving to a mirror does not make a lock stale.
 
+use anyhow::Context;
 use sha2::{Digest, Sha256};
 
 use super::model::{type_on_classpath, Platform};
 use super::resolve::{Request, Resolution};
-use super::source::{RepoFile, RepoSource};
+use super::source::{FetchedFile, RepoFile, RepoSource};
 use super::Coord;
+use crate::cache::{self, Cache};
 use crate::error::{Exit, UserError};
 use crate::lockfile::{LockedArtifact, FORMAT_VERSION};
 
@@ -64,8 +66,11 @@ pub fn classpath(resolution: &Resolution) -> Vec<Coord> {
 pub struct Checked {
     pub locked: LockedArtifact,
     pub min_java: Option<u32>,
-    /// Which checksum files were compared (`sha1`, …); empty if the repository had none.
+    /// Which checksum files were compared (`sha1`, …; `kclrs cache` for a jar whose cache stamp
+    /// vouches for it); empty if the repository had none.
     pub verified_with: Vec<&'static str>,
+    /// Where the bytes came from (path or URL).
+    pub location: String,
 }
 
 fn digest_hex(algorithm: &str, bytes: &[u8]) -> String {
@@ -76,26 +81,109 @@ fn digest_hex(algorithm: &str, bytes: &[u8]) -> String {
     }
 }
 
+const ALGORITHMS: [&str; 3] = ["sha1", "sha256", "sha512"];
+
 /// Fetches `coord`, hashes it and compares every checksum file the repository has for it.
 /// A mismatch or a missing jar is an error with exit code 5.
 pub fn fetch_and_check(source: &dyn RepoSource, coord: &Coord) -> anyhow::Result<Checked> {
-    let algorithms = ["sha1", "sha256", "sha512"];
-    let mut files = vec![RepoFile::Artifact(coord.clone())];
-    files.extend(algorithms.iter().map(|a| RepoFile::Checksum {
-        coord: coord.clone(),
-        algorithm: a,
-    }));
-    let got = source.fetch_many(&files)?;
-    let Some(jar) = got.iter().find(|f| f.file == files[0]) else {
-        return Err(UserError::new(
-            Exit::Fetch,
-            format!("{coord} ({}) is not in the repository", coord.repo_path()),
-        )
-        .hint("run `mvn dependency:get` for it or point --maven-repo-local/--repository at a repository that has it")
-        .into());
+    match check_many(source, std::slice::from_ref(coord))?
+        .pop()
+        .flatten()
+    {
+        Some((checked, _)) => Ok(checked),
+        None => Err(not_found(coord)),
+    }
+}
+
+/// A jar the kclrs cache already holds, verified when it was stored (by an earlier `lock` or by
+/// `download-jars`): its stamp gives the sha256, so nothing is fetched or re-hashed.
+pub fn from_cache(cache: &Cache, coord: &Coord) -> anyhow::Result<Option<Checked>> {
+    let path = cache.artifact_path(coord);
+    let Some((sha256, size)) = cache::verified_sha256(&path) else {
+        return Ok(None);
     };
+    let location = path.display().to_string();
+    let min_java = if coord.extension == "jar" {
+        let file = std::fs::File::open(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        crate::classfile::min_java(std::io::BufReader::new(file), &location)?
+    } else {
+        None
+    };
+    Ok(Some(Checked {
+        locked: LockedArtifact {
+            coord: coord.clone(),
+            sha256,
+            size,
+        },
+        min_java,
+        verified_with: vec!["kclrs cache"],
+        location,
+    }))
+}
+
+/// Stores a jar that passed [`check_many`] in the kclrs cache (under its artifact lock, with its
+/// verified-stamp), where `download-jars` and the next `lock` find it.
+pub fn keep_in_cache(cache: &Cache, checked: &Checked, bytes: &[u8]) -> anyhow::Result<()> {
+    let a = &checked.locked;
+    let path = cache.artifact_path(&a.coord);
+    let _lock = cache.lock_artifact(&a.coord, &a.sha256)?;
+    if !cache::stamp_is_fresh(&path, &a.sha256, a.size) {
+        cache::write_atomic(&path, bytes)?;
+        cache::write_stamp(&path, &a.sha256)?;
+    }
+    Ok(())
+}
+
+/// The error for a jar no source has.
+pub fn not_found(coord: &Coord) -> anyhow::Error {
+    UserError::new(
+        Exit::Fetch,
+        format!("{coord} ({}) is not in any repository tried", coord.repo_path()),
+    )
+    .hint("run `mvn dependency:get` for it or point --maven-repo-local/--repository at a repository that has it")
+    .into()
+}
+
+/// The bytes of a jar that passed its checks.
+pub type Jar = Vec<u8>;
+
+/// [`fetch_and_check`] for many jars in one batch (so a remote source fetches them concurrently):
+/// per coord, `None` when the source does not have it, else the check and the jar's bytes.
+pub fn check_many(
+    source: &dyn RepoSource,
+    coords: &[Coord],
+) -> anyhow::Result<Vec<Option<(Checked, Jar)>>> {
+    let mut files = Vec::with_capacity(coords.len() * 4);
+    for coord in coords {
+        files.push(RepoFile::Artifact(coord.clone()));
+        files.extend(ALGORITHMS.iter().map(|a| RepoFile::Checksum {
+            coord: coord.clone(),
+            algorithm: a,
+        }));
+    }
+    let mut got = source.fetch_many(&files)?;
+    let mut out = Vec::with_capacity(coords.len());
+    for coord in coords {
+        let artifact = RepoFile::Artifact(coord.clone());
+        let Some(at) = got.iter().position(|f| f.file == artifact) else {
+            out.push(None);
+            continue;
+        };
+        let jar = got.swap_remove(at);
+        let sums: Vec<&FetchedFile> = got
+            .iter()
+            .filter(|f| matches!(&f.file, RepoFile::Checksum { coord: c, .. } if c == coord))
+            .collect();
+        let checked = check(coord, &jar, &sums)?;
+        out.push(Some((checked, jar.bytes)));
+    }
+    Ok(out)
+}
+
+fn check(coord: &Coord, jar: &FetchedFile, sums: &[&FetchedFile]) -> anyhow::Result<Checked> {
     let mut verified_with = Vec::new();
-    for f in &got {
+    for f in sums {
         let RepoFile::Checksum { algorithm, .. } = &f.file else {
             continue;
         };
@@ -132,6 +220,7 @@ pub fn fetch_and_check(source: &dyn RepoSource, coord: &Coord) -> anyhow::Result
         },
         min_java,
         verified_with,
+        location: jar.location.clone(),
     })
 }
 

@@ -154,6 +154,68 @@ impl RepoSource for Chain {
     }
 }
 
+/// A shared source: the resolver's chain and the jar-hashing step of `kclrs lock` read the same
+/// sources, each in its own order.
+impl<S: RepoSource + ?Sized> RepoSource for std::rc::Rc<S> {
+    fn fetch_many(&self, files: &[RepoFile]) -> anyhow::Result<Vec<FetchedFile>> {
+        (**self).fetch_many(files)
+    }
+}
+
+/// The last resort when no remote is configured: one `mvn` run fetches every POM and artifact of
+/// a batch into the local Maven repository (with Maven's own remotes, mirrors and credentials),
+/// which is then read like any local repository. Metadata and checksum files alone never start
+/// `mvn` (Maven writes the checksums it checked next to what it downloads).
+#[derive(Debug)]
+pub struct AskMvn {
+    pub env: crate::env::Env,
+    /// `--settings` file handed to Maven, if any.
+    pub settings_file: Option<PathBuf>,
+    pub local: LocalRepo,
+    /// [`super::mvn::fetch_missing`], replaceable in tests.
+    pub fetch: MvnFetch,
+}
+
+/// The signature of [`super::mvn::fetch_missing`].
+pub type MvnFetch = fn(&crate::env::Env, &[Coord], Option<&Path>, &Path) -> anyhow::Result<()>;
+
+impl RepoSource for AskMvn {
+    fn fetch_many(&self, files: &[RepoFile]) -> anyhow::Result<Vec<FetchedFile>> {
+        let mut coords: Vec<Coord> = Vec::new();
+        for file in files {
+            let coord = match file {
+                RepoFile::Pom(c) => c.with_extension("pom"),
+                RepoFile::Artifact(c) => c.clone(),
+                _ => continue,
+            };
+            if !coords.contains(&coord) {
+                coords.push(coord);
+            }
+        }
+        if coords.is_empty() {
+            return Ok(Vec::new());
+        }
+        // A failed run is reported but not fatal: whatever is still missing then fails with the
+        // resolver's own message, which names the chain of POMs that needed it.
+        if let Err(e) = (self.fetch)(
+            &self.env,
+            &coords,
+            self.settings_file.as_deref(),
+            &self.local.root,
+        ) {
+            crate::ui::warn(
+                &self.env,
+                &format!(
+                    "no remote repository is configured and mvn could not fetch {} file(s) (first: {}): {e:#}",
+                    coords.len(),
+                    coords[0]
+                ),
+            );
+        }
+        self.local.fetch_many(files)
+    }
+}
+
 /// Keeps every POM another source served in a Maven-layout folder (the kclrs cache's `maven/`),
 /// so re-resolving reads POMs from disk instead of the network. POMs of a released version never
 /// change; metadata and artifacts pass through (metadata must stay fresh, and jars are kept only
@@ -195,6 +257,65 @@ impl<S: RepoSource> RepoSource for PomCache<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fake `mvn` that records what it was asked and "downloads" a POM for `g:found`.
+    fn fake_mvn(
+        _: &crate::env::Env,
+        coords: &[Coord],
+        _: Option<&Path>,
+        repo: &Path,
+    ) -> anyhow::Result<()> {
+        let asked: Vec<String> = coords.iter().map(ToString::to_string).collect();
+        std::fs::write(repo.join("asked.txt"), asked.join(" "))?;
+        let pom = repo.join("g/found/1/found-1.pom");
+        std::fs::create_dir_all(pom.parent().unwrap())?;
+        std::fs::write(pom, "<project/>")?;
+        anyhow::bail!("one artifact could not be resolved")
+    }
+
+    #[test]
+    fn mvn_is_asked_once_per_batch_for_poms_and_artifacts_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = crate::env::Env::fake(crate::env::Os::Linux, None, dir.path().into());
+        let mvn = AskMvn {
+            env,
+            settings_file: None,
+            local: LocalRepo::new(dir.path().to_path_buf()),
+            fetch: fake_mvn,
+        };
+        let found: Coord = "g:found:jar:sources:1".parse().unwrap();
+        let only_sums = [
+            RepoFile::Checksum {
+                coord: found.clone(),
+                algorithm: "sha1",
+            },
+            RepoFile::Metadata {
+                group: "g".into(),
+                artifact: "found".into(),
+            },
+        ];
+        assert!(mvn.fetch_many(&only_sums).unwrap().is_empty());
+        assert!(
+            !dir.path().join("asked.txt").exists(),
+            "mvn was not started"
+        );
+        let got = mvn
+            .fetch_many(&[
+                RepoFile::Pom(found),
+                RepoFile::Artifact(Coord::jar("g", "gone", "2")),
+            ])
+            .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("asked.txt")).unwrap(),
+            "g:found:pom:1 g:gone:2"
+        );
+        assert_eq!(
+            got.len(),
+            1,
+            "what mvn fetched is read even when the run failed"
+        );
+        assert_eq!(got[0].bytes, b"<project/>");
+    }
 
     #[test]
     fn local_repo_serves_files_and_all_metadata_documents() {

@@ -9,6 +9,7 @@ use kclrs::lockfile::{Lockfile, Origin};
 use kclrs::maven::model::type_to_extension;
 use sha1::Digest;
 
+use crate::server::{Fault, Server};
 use crate::support::*;
 
 /// Maven's `dependency:list` lines as `group:artifact:extension:classifier:version`, in order.
@@ -699,4 +700,192 @@ fn synthetic_rules_match_maven() {
             "{must} missing from {got:?}"
         );
     }
+}
+
+/// Mirrors every file under `from` into `to` as hard links (copies across filesystems), so a test
+/// can add files to a served repository without touching the shared one.
+fn link_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let (src, dest) = (entry.path(), to.join(entry.file_name()));
+        if entry.file_type().unwrap().is_dir() {
+            link_tree(&src, &dest);
+        } else if std::fs::hard_link(&src, &dest).is_err() {
+            std::fs::copy(&src, &dest).unwrap();
+        }
+    }
+}
+
+/// `kclrs lock` over a real HTTP server holding what Maven downloaded for the KCL root.
+#[test]
+fn http_repository_locks_the_kcl_closure_as_the_local_repository_does() {
+    let m2 = test_m2();
+    let sb = Sandbox::new();
+    let served = sb.root().join("served");
+    link_tree(&m2, &served);
+    let committed = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("jars.lock"));
+    let version = committed.roots[0].version.clone();
+    // A local repository keeps `maven-metadata-<repo-id>.xml`; a remote serves this file.
+    std::fs::write(
+        served.join("software/amazon/kinesis/amazon-kinesis-client-multilang/maven-metadata.xml"),
+        format!(
+            "<metadata><groupId>software.amazon.kinesis</groupId><artifactId>amazon-kinesis-client-multilang</artifactId>\
+             <versioning><versions><version>2.7.0</version><version>{version}</version><version>4.0.0</version>\
+             </versions></versioning></metadata>"
+        ),
+    )
+    .unwrap();
+    let server = Server::start(&served);
+    let out = sb.run([
+        "lock",
+        "--kcl-version",
+        &version,
+        "--maven-repo-local",
+        m2.to_str().unwrap(),
+        "-o",
+        "local.lock",
+        "-q",
+    ]);
+    assert_exit(&sb, &out, 0);
+    let url = server.url();
+    let out = sb.run([
+        "lock",
+        "--kcl-version",
+        "latest",
+        "--repository",
+        &url,
+        "--no-local-repo",
+        "--no-mvn",
+        "-o",
+        "http.lock",
+        "--json",
+    ]);
+    assert_exit(&sb, &out, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let local = std::fs::read_to_string(sb.work().join("local.lock")).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(sb.work().join("http.lock")).unwrap(),
+        local,
+        "the lock from HTTP differs from the one from the local repository"
+    );
+    assert!(server.count(".jar.sha1") >= committed.artifacts.len());
+    assert!(
+        server.max_in_flight() > 1,
+        "each batch of POMs is fetched concurrently"
+    );
+    assert!(
+        json["fetch_rounds"].as_u64().unwrap() * 2 < json["poms"].as_u64().unwrap(),
+        "fewer round trips than POMs: {json}"
+    );
+
+    // Warm: POMs and jars now come from the kclrs cache, without a single request.
+    let before = server.seen().len();
+    let out = sb.run([
+        "lock",
+        "--kcl-version",
+        &version,
+        "--repository",
+        &url,
+        "--no-local-repo",
+        "--no-mvn",
+        "-o",
+        "warm.lock",
+        "-q",
+    ]);
+    assert_exit(&sb, &out, 0);
+    assert_eq!(server.seen().len(), before, "a warm lock fetched nothing");
+    assert_eq!(
+        std::fs::read_to_string(sb.work().join("warm.lock")).unwrap(),
+        local
+    );
+    // The jars the lock downloaded are verified in the cache for download-jars.
+    let out = sb.run([
+        "download-jars",
+        "--lockfile",
+        "http.lock",
+        "--offline",
+        "--no-local-repo",
+        "--json",
+    ]);
+    assert_exit(&sb, &out, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["from_cache"], committed.artifacts.len());
+}
+
+#[test]
+fn http_faults_are_retried_404_moves_on_and_a_tampered_sha1_aborts() {
+    let sb = Sandbox::new();
+    let repo = MiniRepo::new(&sb);
+    repo.publish("org.ex:app:1", 52, &["org.ex:lib:1"]);
+    repo.publish("org.ex:lib:1", 55, &[]);
+    let out = repo.lock(&sb, "org.ex:app:1", &["-o", "local.lock", "-q"]);
+    assert_exit(&sb, &out, 0);
+    let local = std::fs::read_to_string(sb.work().join("local.lock")).unwrap();
+    let empty = sb.root().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (nothing, server) = (Server::start(&empty), Server::start(&repo.root));
+    server.fault("lib-1.pom", Fault::Status(500), 1);
+    server.fault("app-1.pom", Fault::Drop, 1);
+    let (first, second) = (nothing.url(), server.url());
+    let lock = |cache: &str, out_file: &str, extra: &[&str]| {
+        let mut args = vec![
+            "lock",
+            "--root",
+            "org.ex:app:1",
+            "--repository",
+            &first,
+            "--repository",
+            &second,
+            "--no-local-repo",
+            "--no-mvn",
+            "--cache-dir",
+            cache,
+            "-o",
+            out_file,
+        ];
+        args.extend_from_slice(extra);
+        sb.run(args)
+    };
+    let out = lock("c1", "http.lock", &["-q"]);
+    assert_exit(&sb, &out, 0);
+    assert_eq!(
+        std::fs::read_to_string(sb.work().join("http.lock")).unwrap(),
+        local
+    );
+    assert_eq!(server.count("lib-1.pom"), 2, "the 500 was retried");
+    assert_eq!(
+        server.count("app-1.pom"),
+        2,
+        "the broken body was fetched again"
+    );
+    assert!(
+        nothing.count("app-1.pom") == 1,
+        "the first repository was asked first"
+    );
+
+    // --offline never touches the network, even with repositories configured.
+    let before = (nothing.seen().len(), server.seen().len());
+    let out = lock("c2", "offline.lock", &["--offline"]);
+    assert_exit(&sb, &out, 5);
+    assert_eq!((nothing.seen().len(), server.seen().len()), before);
+
+    std::fs::write(
+        repo.root.join("org/ex/lib/1/lib-1.jar.sha1"),
+        "0123456789abcdef0123456789abcdef01234567",
+    )
+    .unwrap();
+    let out = lock("c3", "tampered.lock", &[]);
+    assert_exit(&sb, &out, 5);
+    let err = stderr(&out);
+    assert!(
+        err.contains("checksum mismatch for org.ex:lib:1")
+            && err.contains(&format!("{second}/org/ex/lib/1/lib-1.jar.sha1")),
+        "{err}"
+    );
+    assert!(!sb.work().join("tampered.lock").exists());
+    assert!(
+        !sb.work().join("c3/maven/org/ex/lib/1/lib-1.jar").exists(),
+        "a jar that failed its check is not kept"
+    );
 }

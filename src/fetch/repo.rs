@@ -1,0 +1,228 @@
+//! The remote repositories as a [`RepoSource`] for the resolver: POMs, `maven-metadata.xml`,
+//! checksum files and jars whose hash is not known yet, fetched over the very transport that
+//! downloads locked jars ([`super::http`]: one keep-alive client, retries with backoff and
+//! `Retry-After`, the redirect rules, credential redaction), a whole batch at a time with up to
+//! `jobs` requests in flight, so resolving costs one round trip per level of the graph.
+//!
+//! Each file is tried on the remotes in order and a 404 moves on to the next one. A file no remote
+//! has is left out of the answer ("not found"), but when a remote failed in another way (5xx after
+//! the retries, 403, a connection that kept breaking) the batch fails with exit code 5 naming the
+//! URL: taking such a file as absent could silently change the resolution. Metadata documents are
+//! gathered from every remote, as Maven merges version lists. Bodies land in a temp file in the
+//! kclrs cache and are read back; what is kept is the caller's choice (POMs by
+//! [`crate::maven::source::PomCache`], jars once their checksums were compared).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use futures_util::StreamExt;
+
+use super::http::{self, Attempt, Endpoint};
+use super::progress::Progress;
+use super::{one_line, redact_url, FetchOptions, HttpOptions};
+use crate::cache::Cache;
+use crate::env::Env;
+use crate::error::{Exit, UserError};
+use crate::maven::source::{FetchedFile, LocalRepo, RepoFile, RepoSource};
+
+/// The configured remotes (http, https and file URLs), in order.
+#[derive(Debug)]
+pub struct RemoteRepos {
+    /// Started only when there is a remote to talk to.
+    runtime: Option<tokio::runtime::Runtime>,
+    shared: Arc<Shared>,
+    jobs: usize,
+    progress: bool,
+    env: Env,
+}
+
+#[derive(Debug)]
+struct Shared {
+    endpoints: Vec<Endpoint>,
+    http: HttpOptions,
+    /// Where bodies are received: the kclrs cache's Maven folder, next to where they may be kept.
+    scratch: PathBuf,
+}
+
+impl RemoteRepos {
+    /// The remotes of `options` (none when offline), receiving into `cache`.
+    pub fn new(options: &FetchOptions, cache: &Cache, env: &Env) -> anyhow::Result<RemoteRepos> {
+        let endpoints = if options.offline {
+            Vec::new()
+        } else {
+            http::endpoints(&options.remotes, &options.http)?
+        };
+        Ok(RemoteRepos {
+            runtime: if endpoints.is_empty() {
+                None
+            } else {
+                Some(http::runtime()?)
+            },
+            shared: Arc::new(Shared {
+                endpoints,
+                http: options.http.clone(),
+                scratch: cache.maven_dir(),
+            }),
+            jobs: options.jobs.max(1),
+            progress: options.progress,
+            env: env.clone(),
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.shared.endpoints.is_empty()
+    }
+}
+
+/// Why one remote did not provide a file: `None` for "not there" (404, 410, no such file).
+type Miss = Option<String>;
+
+impl RepoSource for RemoteRepos {
+    fn fetch_many(&self, files: &[RepoFile]) -> anyhow::Result<Vec<FetchedFile>> {
+        let Some(runtime) = &self.runtime else {
+            return Ok(Vec::new());
+        };
+        if files.is_empty() {
+            return Ok(Vec::new());
+        }
+        let progress = Arc::new(Progress::labelled(self.progress, 0, "lock", &self.env));
+        let mut results = runtime.block_on(async {
+            futures_util::stream::iter(files.iter().cloned().enumerate().map(|(i, file)| {
+                let (shared, progress) = (Arc::clone(&self.shared), Arc::clone(&progress));
+                async move { (i, one_file(&shared, &progress, file).await) }
+            }))
+            .buffer_unordered(self.jobs)
+            .collect::<Vec<_>>()
+            .await
+        });
+        progress.finish();
+        results.sort_by_key(|(i, _)| *i);
+        let mut out = Vec::new();
+        let mut failed = Vec::new();
+        for (i, result) in results {
+            match result? {
+                Ok(got) => out.extend(got),
+                Err(why) => failed.push(format!(
+                    "{}\n    - {}",
+                    files[i].repo_path(),
+                    why.join("\n    - ")
+                )),
+            }
+        }
+        if failed.is_empty() {
+            return Ok(out);
+        }
+        Err(UserError::new(
+            Exit::Fetch,
+            format!(
+                "could not fetch {} file(s) from the configured repositories:\n  {}",
+                failed.len(),
+                failed.join("\n  ")
+            ),
+        )
+        .hint("check the repository URLs and credentials (--repository, KCLRS_REPOSITORY, KCL_MVN_REPO_SEARCH_URL, settings.xml), then run again")
+        .into())
+    }
+}
+
+/// One file from the remotes in order; `Ok(Err(reasons))` when a remote failed and none had it
+/// (or, for metadata, when any remote failed: a partial version list is not an answer).
+async fn one_file(
+    shared: &Shared,
+    progress: &Progress,
+    file: RepoFile,
+) -> anyhow::Result<Result<Vec<FetchedFile>, Vec<String>>> {
+    let repo_path = file.repo_path();
+    let every = matches!(file, RepoFile::Metadata { .. });
+    let mut got = Vec::new();
+    let mut why = Vec::new();
+    for endpoint in &shared.endpoints {
+        let url = http::repo_url(&endpoint.remote.url, &repo_path);
+        let shown = redact_url(&url);
+        let Some(client) = &endpoint.client else {
+            match from_folder(&url, &file).await? {
+                Ok(found) => got.extend(found),
+                Err(miss) => why.extend(miss.map(|m| format!("{shown}: {m}"))),
+            }
+            if !got.is_empty() && !every {
+                break;
+            }
+            continue;
+        };
+        match get(shared, progress, endpoint, client, &url, &repo_path).await? {
+            Ok(bytes) => got.push(FetchedFile {
+                file: file.clone(),
+                location: shown,
+                bytes,
+            }),
+            Err(miss) => why.extend(miss.map(|m| format!("{shown}: {m}"))),
+        }
+        if !got.is_empty() && !every {
+            break;
+        }
+    }
+    if !why.is_empty() && (got.is_empty() || every) {
+        return Ok(Err(why));
+    }
+    Ok(Ok(got))
+}
+
+/// A `file:` remote is a folder in Maven layout, read like the local repository (so a copy of a
+/// local repository works too, with its `maven-metadata-<id>.xml` files).
+async fn from_folder(url: &str, file: &RepoFile) -> anyhow::Result<Result<Vec<FetchedFile>, Miss>> {
+    let base = url
+        .strip_suffix(&file.repo_path())
+        .and_then(http::file_url_path);
+    let Some(base) = base else {
+        return Ok(Err(Some("not a usable file URL".into())));
+    };
+    let file = file.clone();
+    let found = http::blocking(move || LocalRepo::new(base).fetch_many(&[file])).await?;
+    Ok(if found.is_empty() {
+        Err(None)
+    } else {
+        Ok(found)
+    })
+}
+
+/// GETs one URL into a temp file (with the transport's retries) and reads it back.
+async fn get(
+    shared: &Shared,
+    progress: &Progress,
+    endpoint: &Endpoint,
+    client: &reqwest::Client,
+    url: &str,
+    repo_path: &str,
+) -> anyhow::Result<Result<Vec<u8>, Miss>> {
+    let mut dest = shared.scratch.clone();
+    dest.extend(repo_path.split('/'));
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let part = super::temp_path(&dest);
+    let name = repo_path.rsplit('/').next().unwrap_or(repo_path);
+    let bar = progress.file(name, 0);
+    let result = http::download(
+        &shared.http,
+        client,
+        &endpoint.remote,
+        url,
+        None,
+        &part,
+        &bar,
+    )
+    .await;
+    drop(bar);
+    let answer = match result {
+        Ok(Attempt::Done(_)) => std::fs::read(&part)
+            .map(Ok)
+            .with_context(|| format!("cannot read {}", part.display())),
+        Ok(Attempt::NotFound(_)) => Ok(Err(None)),
+        Ok(Attempt::Fatal(reason) | Attempt::Retry(reason, _) | Attempt::Restart(reason)) => {
+            Ok(Err(Some(reason)))
+        }
+        Err(e) => Ok(Err(Some(one_line(&e)))),
+    };
+    let _ = std::fs::remove_file(&part);
+    answer
+}

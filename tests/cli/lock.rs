@@ -12,23 +12,6 @@ use sha1::Digest;
 use crate::server::{Fault, Server};
 use crate::support::*;
 
-/// The local repository `tests/prepare.sh` fills; its absence is a failure, not a skip.
-fn test_m2() -> PathBuf {
-    let m2 = std::env::var_os("KCLRS_TEST_M2").map_or_else(
-        || {
-            PathBuf::from(std::env::var_os("HOME").expect("HOME is set"))
-                .join(".cache/kclrs-test/m2")
-        },
-        PathBuf::from,
-    );
-    assert!(
-        m2.is_dir(),
-        "the Maven test repository {} is missing: run `bash tests/prepare.sh` first",
-        m2.display()
-    );
-    m2
-}
-
 /// Maven's `dependency:list` lines as `group:artifact:extension:classifier:version`, in order.
 fn maven_reference(path: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| {

@@ -7,6 +7,7 @@ mod support;
 
 mod basics;
 mod download;
+mod e2e;
 mod java;
 mod launch;
 mod lock;

@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 pub const BIN: &str = env!("CARGO_BIN_EXE_kclrs");
 
 /// Variables that would make a test depend on the machine it runs on.
-const SCRUBBED: &[&str] = &[
+pub const SCRUBBED: &[&str] = &[
     "JAVA_HOME",
     "KCLRS_JAVA",
     "KCLRS_CACHE_DIR",
@@ -140,4 +140,22 @@ pub fn stdout(out: &Output) -> String {
 
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The local Maven repository `tests/prepare.sh` fills (`KCLRS_TEST_M2`, default
+/// `~/.cache/kclrs-test/m2`); its absence is a failure, not a skip.
+pub fn test_m2() -> PathBuf {
+    let m2 = std::env::var_os("KCLRS_TEST_M2").map_or_else(
+        || {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME is set"))
+                .join(".cache/kclrs-test/m2")
+        },
+        PathBuf::from,
+    );
+    assert!(
+        m2.is_dir(),
+        "the Maven test repository {} is missing: run `bash tests/prepare.sh` first",
+        m2.display()
+    );
+    m2
 }

@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""Talks to the local emulators for the e2e test and checks its results: create the stream, put
+records, dump the lease table, wait for the processed records, compare checkpoints with what was
+put. boto3 with fake credentials against a loopback endpoint; every call is bounded in time.
+Records put are written as JSON lines (shard, seq, key, data); the record processor's output is
+the tab-separated format of samples/sample_record_processor.py (shard, seq, subseq, key, data)."""
+import argparse
+import json
+import sys
+import time
+
+import boto3
+from botocore.config import Config
+
+CFG = Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 3})
+
+
+def client(service, endpoint, region):
+    return boto3.client(service, endpoint_url=endpoint, region_name=region,
+                        aws_access_key_id="kclrs-e2e", aws_secret_access_key="kclrs-e2e",
+                        config=CFG)
+
+
+def create_stream(args):
+    k = client("kinesis", args.endpoint, args.region)
+    k.create_stream(StreamName=args.stream, ShardCount=args.shards)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        desc = k.describe_stream_summary(StreamName=args.stream)["StreamDescriptionSummary"]
+        if desc["StreamStatus"] == "ACTIVE":
+            print(json.dumps({"stream": args.stream, "shards": desc["OpenShardCount"]}))
+            return
+        time.sleep(0.2)
+    sys.exit(f"stream {args.stream} not ACTIVE after 30 s")
+
+
+def put_records(args):
+    """Puts records key-<prefix>-<i> / data <prefix>-<i>; prints one JSON line per record."""
+    k = client("kinesis", args.endpoint, args.region)
+    batch = []
+    for i in range(args.start, args.start + args.count):
+        batch.append({"PartitionKey": f"key-{args.prefix}-{i}", "Data": f"{args.prefix}-{i}".encode()})
+    for lo in range(0, len(batch), 100):
+        chunk = batch[lo:lo + 100]
+        resp = k.put_records(StreamName=args.stream, Records=chunk)
+        if resp.get("FailedRecordCount"):
+            sys.exit(f"put_records: {resp['FailedRecordCount']} failed")
+        for rec, res in zip(chunk, resp["Records"]):
+            print(json.dumps({"shard": res["ShardId"], "seq": res["SequenceNumber"],
+                              "key": rec["PartitionKey"], "data": rec["Data"].decode()}))
+
+
+def leases(args):
+    """Prints every item of the lease table as plain JSON (DynamoDB types flattened)."""
+    d = client("dynamodb", args.endpoint, args.region)
+    items, start = [], None
+    while True:
+        kw = {"TableName": args.table}
+        if start:
+            kw["ExclusiveStartKey"] = start
+        resp = d.scan(**kw)
+        items += resp["Items"]
+        start = resp.get("LastEvaluatedKey")
+        if not start:
+            break
+    for item in items:
+        print(json.dumps({k: next(iter(v.values())) for k, v in item.items()}, default=str))
+
+
+def read_put(paths):
+    out = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            out += [json.loads(line) for line in f if line.strip()]
+    return out
+
+
+def read_output(path):
+    """Data fields of the processor's output; a missing file means nothing processed yet."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return [line.rstrip("\n").split("\t") for line in f if line.strip()]
+    except FileNotFoundError:
+        return []
+
+
+def missing(put, output):
+    seen = {(row[0], row[1], row[4]) for row in output if len(row) >= 5}
+    return [r for r in put if (r["shard"], r["seq"], r["data"]) not in seen]
+
+
+def alive(pid):
+    """True while pid runs; an exited child its parent has not reaped yet is a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_output(args):
+    """Waits until every record put shows up in the processor's output, with the shard and
+    sequence number the emulator gave it; exits 1 at the timeout naming what is missing."""
+    import os
+    put = read_put(args.put)
+    deadline = time.monotonic() + args.timeout
+    start = time.monotonic()
+    while True:
+        lost = missing(put, read_output(args.output))
+        if not lost:
+            print(json.dumps({"records": len(put), "seconds": round(time.monotonic() - start, 1)}))
+            return
+        if time.monotonic() > deadline:
+            sys.exit(f"{len(lost)} of {len(put)} records not processed after {args.timeout} s, "
+                     f"e.g. {lost[:3]}")
+        if args.pid and not alive(args.pid):
+            sys.exit(f"the daemon (pid {args.pid}) exited with {len(lost)} of {len(put)} records "
+                     "not processed")
+        time.sleep(0.5)
+
+
+def count_output(args):
+    """How many output lines carry the data of records from the given put files."""
+    wanted = {r["data"] for r in read_put(args.put)}
+    rows = read_output(args.output)
+    hits = [row for row in rows if len(row) >= 5 and row[4] in wanted]
+    print(json.dumps({"lines": len(rows), "matching": len(hits),
+                      "distinct": len({row[4] for row in hits})}))
+
+
+def check_leases(args):
+    """Every shard that received records has a lease whose checkpoint is the sequence number of
+    the last record put into it (numbers compared as integers)."""
+    d = client("dynamodb", args.endpoint, args.region)
+    items = d.scan(TableName=args.table)["Items"]
+    leases = {i["leaseKey"]["S"]: i for i in items}
+    last = {}
+    for r in read_put(args.put):
+        last[r["shard"]] = max(last.get(r["shard"], -1), int(r["seq"]))
+    bad = []
+    for shard, seq in sorted(last.items()):
+        lease = leases.get(shard)
+        got = lease["checkpoint"]["S"] if lease and "checkpoint" in lease else None
+        ok = got is not None and got.isdigit() and int(got) == seq
+        print(json.dumps({"shard": shard, "checkpoint": got, "last_put": str(seq), "ok": ok}))
+        if not ok:
+            bad.append(shard)
+    if len(last) < args.min_shards:
+        sys.exit(f"records went to {len(last)} shard(s), expected at least {args.min_shards}")
+    if bad:
+        sys.exit(f"lease table {args.table}: wrong or missing checkpoint for {bad}")
+
+
+def orphans(args):
+    """Exits 1 naming every live process whose environment holds exactly VAR=VALUE (the record
+    processors inherit KCLRS_SAMPLE_OUTPUT, unique to one run, from the daemon)."""
+    import os
+    needle = args.env.encode()
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        if int(pid) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if needle in f.read().split(b"\0"):
+                    with open(f"/proc/{pid}/cmdline", "rb") as c:
+                        found.append(f"{pid}: {c.read().replace(bytes(1), b' ').decode(errors='replace')}")
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+    if found:
+        sys.exit("still running: " + "; ".join(found))
+
+
+def tables(args):
+    d = client("dynamodb", args.endpoint, args.region)
+    print(json.dumps(d.list_tables()["TableNames"]))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--endpoint", help="emulator URL (not needed by wait-output, count-output)")
+    p.add_argument("--region", default="us-east-1")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("create-stream")
+    c.add_argument("--stream", required=True)
+    c.add_argument("--shards", type=int, default=2)
+    c.set_defaults(fn=create_stream)
+    c = sub.add_parser("put-records")
+    c.add_argument("--stream", required=True)
+    c.add_argument("--prefix", required=True)
+    c.add_argument("--start", type=int, default=0)
+    c.add_argument("--count", type=int, required=True)
+    c.set_defaults(fn=put_records)
+    c = sub.add_parser("leases")
+    c.add_argument("--table", required=True)
+    c.set_defaults(fn=leases)
+    c = sub.add_parser("wait-output")
+    c.add_argument("--put", action="append", required=True)
+    c.add_argument("--output", required=True)
+    c.add_argument("--timeout", type=float, default=120)
+    c.add_argument("--pid", type=int, help="give up as soon as this process is gone")
+    c.set_defaults(fn=wait_output)
+    c = sub.add_parser("count-output")
+    c.add_argument("--put", action="append", required=True)
+    c.add_argument("--output", required=True)
+    c.set_defaults(fn=count_output)
+    c = sub.add_parser("check-leases")
+    c.add_argument("--table", required=True)
+    c.add_argument("--put", action="append", required=True)
+    c.add_argument("--min-shards", type=int, default=2)
+    c.set_defaults(fn=check_leases)
+    c = sub.add_parser("orphans")
+    c.add_argument("--env", required=True, help="VAR=VALUE")
+    c.set_defaults(fn=orphans)
+    c = sub.add_parser("tables")
+    c.set_defaults(fn=tables)
+    args = p.parse_args()
+    args.fn(args)
+
+
+if __name__ == "__main__":
+    main()

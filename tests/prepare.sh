@@ -4,7 +4,8 @@
 # root listed in tests/maven/roots.txt it writes a one-dependency pom and runs the pinned
 # maven-dependency-plugin's `list` goal, which downloads the runtime closure (POMs and jars) and
 # records Maven's own answer in <m2>/../reference/<name>.txt for the resolution tests.
-# Idempotent: a root whose reference list exists is skipped.
+# Idempotent: a root whose reference list exists is skipped. Finally it installs (only when missing)
+# what the end-to-end test needs: moto and boto3 (pip) and nginx (apt), see tests/e2e/install.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 m2=${KCLRS_TEST_M2:-$HOME/.cache/kclrs-test/m2}
@@ -40,3 +41,4 @@ POM
   rm -rf "$work"
 done <"$here/maven/roots.txt"
 echo "prepare: Maven artifacts ready in $m2" >&2
+bash "$here/e2e/install.sh"

@@ -5,8 +5,8 @@
 //! in `tests/e2e/flow.sh` checks what matters: every record processed, SIGTERM to kclrs's pid
 //! reaching the JVM's shutdown hook, checkpoints in the lease table, no processor left behind,
 //! and a second run resuming from the checkpoints. The emulators and nginx are installed by
-//! `tests/e2e/install.sh`; this test needs them and a couple of minutes, so it is `#[ignore]`d
-//! and run explicitly: `cargo test --test cli e2e -- --ignored --nocapture`.
+//! `tests/e2e/install.sh`, which `tests/prepare.sh` (part of the README test command) runs; the
+//! test takes about two minutes. Alone: `cargo test --test cli e2e -- --nocapture`.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -79,7 +79,6 @@ fn log_tails(dir: &Path) -> String {
 }
 
 #[test]
-#[ignore = "end to end: needs tests/e2e/install.sh (moto, nginx) and ~2 minutes; run with --ignored"]
 fn kclrs_runs_the_real_daemon_on_local_emulators_and_resumes_from_checkpoints() {
     let started = Instant::now();
     let m2 = test_m2();

@@ -5,7 +5,7 @@
 set -euo pipefail
 if ! python3 -c 'import moto.server, boto3, flask' 2>/dev/null || ! command -v moto_server >/dev/null; then
   echo "e2e: installing moto[server] and boto3 with pip" >&2
-  python3 -m pip install --quiet 'moto[server]>=5,<6' 'boto3>=1.34'
+  python3 -m pip install --quiet 'moto[server]==5.2.1' 'boto3==1.43.11'
 fi
 if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
   echo "e2e: installing nginx with apt-get" >&2

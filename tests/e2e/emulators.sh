@@ -37,18 +37,19 @@ stop_pid() {
 }
 
 start() {
-  command -v moto_server >/dev/null || { echo "e2e: moto_server not found; run tests/e2e/install.sh" >&2; exit 1; }
+  python3 -c "import moto.server" 2>/dev/null || { echo "e2e: moto.server not importable; run tests/e2e/install.sh" >&2; exit 1; }
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { echo "e2e: nginx not found; run tests/e2e/install.sh" >&2; exit 1; }
   local nginx_bin; nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
   local attempt moto_port h2_port
   # A free port can be taken between the probe and the bind: try again with new ports.
   for attempt in 1 2 3; do
     moto_port=$(free_port)
-    moto_server -H 127.0.0.1 -p "$moto_port" >"$dir/moto.log" 2>&1 &
+    # Through the interpreter, not the `moto_server` script: a fresh pyenv may lack its shim.
+    python3 -m moto.server -H 127.0.0.1 -p "$moto_port" >"$dir/moto.log" 2>&1 &
     echo $! >"$dir/moto.pid"
     if wait_port "$moto_port" 30 "$(cat "$dir/moto.pid")"; then break; fi
     stop_pid "$dir/moto.pid"
-    [ "$attempt" = 3 ] && { echo "e2e: moto_server did not start:" >&2; cat "$dir/moto.log" >&2; exit 1; }
+    [ "$attempt" = 3 ] && { echo "e2e: moto server did not start:" >&2; cat "$dir/moto.log" >&2; exit 1; }
   done
   for attempt in 1 2 3; do
     h2_port=$(free_port)

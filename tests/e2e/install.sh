@@ -3,7 +3,7 @@
 # missing: moto's server and boto3 (pip) for the Kinesis/DynamoDB emulator and the test's own
 # calls, nginx (apt) for the HTTP/2 front. Idempotent; meant to be called from .ci/run.
 set -euo pipefail
-if ! python3 -c 'import moto.server, boto3, flask' 2>/dev/null || ! command -v moto_server >/dev/null; then
+if ! python3 -c 'import moto.server, boto3, flask' 2>/dev/null; then
   echo "e2e: installing moto[server] and boto3 with pip" >&2
   python3 -m pip install --quiet 'moto[server]==5.2.1' 'boto3==1.43.11'
 fi

@@ -57,6 +57,24 @@ impl UserError {
     }
 }
 
+/// The 1-based line and column (in characters) of byte `offset` in `text`, for `file:line:col:`
+/// messages. An offset past the end means the end; one inside a character counts that character.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    // Every character starts with a byte that is not a UTF-8 continuation byte (0b10xx_xxxx).
+    let column = before[line_start..]
+        .iter()
+        .filter(|&&b| b & 0xC0 != 0x80)
+        .count()
+        + 1;
+    (line, column)
+}
+
 /// Shorthand for `Err(UserError::new(..).into())` in functions returning `anyhow::Result`.
 pub fn fail<T>(exit: Exit, message: impl Into<String>) -> anyhow::Result<T> {
     Err(UserError::new(exit, message).into())
@@ -129,6 +147,16 @@ impl fmt::Display for Exit {
 mod tests {
     use super::*;
     use anyhow::Context;
+
+    #[test]
+    fn line_col_counts_characters_and_clamps() {
+        let text = "ab\nçd\n";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 3), (2, 1));
+        assert_eq!(line_col(text, 5), (2, 2));
+        assert_eq!(line_col(text, 4), (2, 2));
+        assert_eq!(line_col(text, 99), (3, 1));
+    }
 
     #[test]
     fn classify_finds_user_error_below_context() {

@@ -17,6 +17,7 @@ pub mod maven;
 pub mod properties;
 pub mod sample;
 pub mod ui;
+pub mod xml;
 
 use std::process::ExitCode;
 

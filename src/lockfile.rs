@@ -15,7 +15,7 @@ use anyhow::Context;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::error::{Exit, UserError};
+use crate::error::{line_col, Exit, UserError};
 use crate::maven::Coord;
 
 /// The only format version this build reads and writes.
@@ -86,14 +86,6 @@ struct RawArtifact {
     coords: Spanned<String>,
     sha256: Spanned<String>,
     size: Spanned<i64>,
-}
-
-/// 1-based line and column of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
 }
 
 impl Lockfile {

@@ -3,107 +3,33 @@
 //! Only the parts of the model that decide a runtime classpath are kept: coordinates, parent,
 //! properties, dependencies, dependency management, profiles (with their activation) and the
 //! relocation. Everything else (build, plugins, reporting, …) is skipped while parsing. The XML
-//! is read with quick-xml into a tiny element tree first, because the POM schema nests the same
-//! shapes (`dependencies` inside `profiles` inside `project`) and a tree keeps that code flat.
+//! is read into the tiny element tree of [`crate::xml`] first, because the POM schema nests the
+//! same shapes (`dependencies` inside `profiles` inside `project`) and a tree keeps that code flat.
 
 use anyhow::Context;
-use quick_xml::events::Event;
 
-/// An XML element with its children and its own text (whitespace-trimmed).
-#[derive(Clone, Debug, Default)]
-pub struct Element {
-    pub name: String,
-    pub text: String,
-    pub children: Vec<Element>,
-}
+use crate::xml::{self, Element, XmlErrorKind};
 
-impl Element {
-    pub fn child(&self, name: &str) -> Option<&Element> {
-        self.children.iter().find(|c| c.name == name)
-    }
-
-    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
-        self.children.iter().filter(move |c| c.name == name)
-    }
-
-    /// Text of a direct child, `None` when absent or empty.
-    pub fn text_of(&self, name: &str) -> Option<String> {
-        self.child(name)
-            .map(|c| c.text.clone())
-            .filter(|t| !t.is_empty())
-    }
-}
-
-/// Parses an XML document into its root element. Namespaces prefixes are dropped from names.
+/// Parses a repository XML document (a POM or `maven-metadata.xml`) into its root element.
+/// Errors say what is wrong and near which byte, not where the document came from.
 pub fn parse_xml(bytes: &[u8]) -> anyhow::Result<Element> {
-    let mut reader = quick_xml::Reader::from_reader(bytes);
-    let config = reader.config_mut();
-    config.trim_text(true);
-    config.expand_empty_elements = true;
-    let mut stack: Vec<Element> = Vec::new();
-    let mut root: Option<Element> = None;
-    let mut buf = Vec::new();
-    loop {
-        let pos = reader.buffer_position();
-        // quick-xml's error repeats its cause in Display; keep one copy of the message.
-        let event = reader
-            .read_event_into(&mut buf)
-            .map_err(|e| anyhow::anyhow!("malformed XML near byte {pos}: {e}"))?;
-        match event {
-            Event::Start(start) => {
-                let local = start.local_name();
-                let name = String::from_utf8_lossy(local.as_ref()).into_owned();
-                stack.push(Element {
-                    name,
-                    ..Element::default()
-                });
+    xml::parse(bytes).map_err(|e| {
+        let pos = e.event_start;
+        match e.kind {
+            // quick-xml's error repeats its cause in Display; keep one copy of the message.
+            XmlErrorKind::Malformed(e) => anyhow::anyhow!("malformed XML near byte {pos}: {e}"),
+            XmlErrorKind::Encoding(e) => {
+                anyhow::Error::new(e).context(format!("bad text encoding near byte {pos}"))
             }
-            Event::End(_) => {
-                let done = stack
-                    .pop()
-                    .with_context(|| format!("malformed XML near byte {pos}"))?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(done),
-                    None => root = Some(done),
-                }
+            XmlErrorKind::Reference { name, error } => anyhow::Error::new(error)
+                .context(format!("unknown XML entity &{name}; near byte {pos}")),
+            XmlErrorKind::UnmatchedEnd => anyhow::anyhow!("malformed XML near byte {pos}"),
+            XmlErrorKind::Unclosed(open) => {
+                anyhow::anyhow!("malformed XML: unexpected end of file inside <{open}>")
             }
-            Event::Text(text) => {
-                if let Some(top) = stack.last_mut() {
-                    let raw = text
-                        .decode()
-                        .with_context(|| format!("bad text encoding near byte {pos}"))?;
-                    let unescaped = quick_xml::escape::unescape(&raw)
-                        .with_context(|| format!("bad XML entity near byte {pos}"))?;
-                    top.text.push_str(unescaped.trim());
-                }
-            }
-            Event::CData(data) => {
-                if let Some(top) = stack.last_mut() {
-                    top.text
-                        .push_str(String::from_utf8_lossy(data.as_ref()).trim());
-                }
-            }
-            Event::GeneralRef(r) => {
-                if let Some(top) = stack.last_mut() {
-                    let name = String::from_utf8_lossy(r.as_ref()).into_owned();
-                    let resolved = quick_xml::escape::unescape(&format!("&{name};"))
-                        .with_context(|| format!("unknown XML entity &{name}; near byte {pos}"))?
-                        .into_owned();
-                    top.text.push_str(&resolved);
-                }
-            }
-            Event::Eof => break,
-            _ => {}
+            XmlErrorKind::NoRoot => anyhow::anyhow!("malformed XML: no root element"),
         }
-        buf.clear();
-    }
-    if !stack.is_empty() {
-        anyhow::bail!(
-            "malformed XML: unexpected end of file inside <{}>",
-            stack[stack.len() - 1].name
-        );
-    }
-    root.context("malformed XML: no root element")
+    })
 }
 
 /// A `<dependency>` as written (fields not yet interpolated or managed).

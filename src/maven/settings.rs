@@ -7,16 +7,15 @@
 //! user file (`~/.m2/settings.xml` or `--settings`) are merged as Maven merges them, so kclrs reaches
 //! the same mirror, with the same credentials and proxy, that `mvn` would use for `central`.
 
-mod xml;
-
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use reqwest::Url;
 
 use crate::env::Env;
-use crate::error::{Exit, UserError};
+use crate::error::{line_col, Exit, UserError};
 use crate::fetch::redact_url;
+use crate::xml;
 
 /// Basic-auth credentials from a `<server>` entry.
 #[derive(Clone, PartialEq, Eq)]
@@ -212,14 +211,17 @@ pub fn global_settings_file(env: &Env) -> Option<PathBuf> {
 fn read_file(env: &Env, file: &Path) -> anyhow::Result<FileSettings> {
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("cannot read the settings file {}", file.display()))?;
-    let root = xml::parse(file, &text)?;
+    let root = xml::parse(text.as_bytes()).map_err(|e| syntax_error(file, &text, &e))?;
     let get = |e: &xml::Element, name: &str| e.text_of(name).map(|t| interpolate(env, &t));
     let mut out = FileSettings {
         local_repository: get(&root, "localRepository").map(|p| env.absolute(Path::new(&p))),
         offline: get(&root, "offline").map(|v| v.eq_ignore_ascii_case("true")),
         ..FileSettings::default()
     };
-    for m in root.all("mirrors").flat_map(|l| l.all("mirror")) {
+    for m in root
+        .children_named("mirrors")
+        .flat_map(|l| l.children_named("mirror"))
+    {
         out.mirrors.push(Mirror {
             id: get(m, "id").unwrap_or_else(|| "default".into()),
             url: get(m, "url").unwrap_or_default(),
@@ -228,7 +230,10 @@ fn read_file(env: &Env, file: &Path) -> anyhow::Result<FileSettings> {
             file: file.to_path_buf(),
         });
     }
-    for s in root.all("servers").flat_map(|l| l.all("server")) {
+    for s in root
+        .children_named("servers")
+        .flat_map(|l| l.children_named("server"))
+    {
         out.servers.push(Server {
             id: get(s, "id").unwrap_or_else(|| "default".into()),
             username: get(s, "username"),
@@ -236,7 +241,10 @@ fn read_file(env: &Env, file: &Path) -> anyhow::Result<FileSettings> {
             file: file.to_path_buf(),
         });
     }
-    for p in root.all("proxies").flat_map(|l| l.all("proxy")) {
+    for p in root
+        .children_named("proxies")
+        .flat_map(|l| l.children_named("proxy"))
+    {
         let id = get(p, "id").unwrap_or_else(|| "default".into());
         let port = match get(p, "port") {
             None => 8080,
@@ -269,6 +277,20 @@ fn read_file(env: &Env, file: &Path) -> anyhow::Result<FileSettings> {
         });
     }
     Ok(out)
+}
+
+/// `file:line:column: invalid settings XML: what` as an input-file error (exit 3).
+fn syntax_error(file: &Path, text: &str, error: &xml::XmlError) -> anyhow::Error {
+    let (line, column) = line_col(text, usize::try_from(error.offset).unwrap_or(usize::MAX));
+    UserError::new(
+        Exit::Input,
+        format!(
+            "{}:{line}:{column}: invalid settings XML: {error}",
+            file.display()
+        ),
+    )
+    .hint("fix the file, or point --settings at another one")
+    .into()
 }
 
 /// Replaces `${env.NAME}` and `${user.home}` as Maven does; other or unset expressions stay as written.

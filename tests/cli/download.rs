@@ -870,10 +870,7 @@ fn bad_lockfile_downloads_nothing() {
 /// The real jars Maven resolved for the KCL MultiLangDaemon, reused from a local repository.
 #[test]
 fn real_kcl_jars_come_from_the_local_repository() {
-    let m2 = std::env::var_os("KCLRS_TEST_M2").map_or_else(
-        || PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/kclrs-test/m2"),
-        PathBuf::from,
-    );
+    let m2 = test_m2();
     let reference = m2.parent().unwrap().join("reference/kcl-multilang.txt");
     let text = std::fs::read_to_string(&reference).unwrap_or_else(|e| {
         panic!(

@@ -145,12 +145,10 @@ fn settings_errors_and_unusable_settings_are_explained() {
     insta::assert_snapshot!(transcripts.join("\n"));
 }
 
-/// The test artifacts' local repository; tests fail (not skip) when it is missing.
-fn test_m2() -> PathBuf {
-    let m2 = std::env::var_os("KCLRS_TEST_M2").map_or_else(
-        || PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/kclrs-test/m2"),
-        PathBuf::from,
-    );
+/// The test artifacts' local repository, which must also hold the dependency plugin Maven runs;
+/// tests fail (not skip) when it is missing.
+fn m2_with_plugin() -> PathBuf {
+    let m2 = test_m2();
     assert!(
         m2.join("org/apache/maven/plugins/maven-dependency-plugin/3.8.1")
             .is_dir(),
@@ -205,7 +203,7 @@ fn maven_only_settings(sb: &Sandbox, m2: &Path) -> PathBuf {
 #[cfg(unix)]
 #[test]
 fn mvn_fallback_fetches_missing_jars_when_no_remote_is_configured() {
-    let m2 = test_m2();
+    let m2 = m2_with_plugin();
     let arts = smallest_real_jars(&m2, 2);
     let sb = Sandbox::new();
     let lock = write_lock(&sb, &arts);

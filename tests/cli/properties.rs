@@ -11,25 +11,8 @@ use kclrs::properties::keys::{self, Kind};
 
 const VERSION: &str = "3.1.3";
 
-/// The local Maven repository prepared by `tests/prepare.sh`.
-pub fn m2() -> PathBuf {
-    let dir = std::env::var_os("KCLRS_TEST_M2").map_or_else(
-        || {
-            PathBuf::from(std::env::var_os("HOME").expect("HOME is not set"))
-                .join(".cache/kclrs-test/m2")
-        },
-        PathBuf::from,
-    );
-    assert!(
-        dir.is_dir(),
-        "test Maven repository {} is missing: run `bash tests/prepare.sh` (or set KCLRS_TEST_M2)",
-        dir.display()
-    );
-    dir
-}
-
 fn multilang_jar() -> PathBuf {
-    let jar = m2().join(format!(
+    let jar = crate::support::test_m2().join(format!(
         "software/amazon/kinesis/amazon-kinesis-client-multilang/{VERSION}/amazon-kinesis-client-multilang-{VERSION}.jar"
     ));
     assert!(
@@ -193,7 +176,7 @@ fn daemon_keys_match_the_multilang_jar() {
 
 /// The constants of an enum class on the KCL classpath (javap on the jar that holds it).
 fn enum_constants(class: &str, jar: &str) -> BTreeSet<String> {
-    let dir = m2();
+    let dir = crate::support::test_m2();
     let jar = walk(&dir)
         .into_iter()
         .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy() == jar))

@@ -434,7 +434,7 @@ public class SampleProtocolCheck {
 
 /// Every jar of the KCL 3.1.3 closure that `tests/prepare.sh` resolved with Maven.
 fn kcl_classpath() -> String {
-    let m2 = crate::properties::m2();
+    let m2 = test_m2();
     let list = m2.with_file_name("reference").join("kcl-multilang.txt");
     let text = std::fs::read_to_string(&list)
         .unwrap_or_else(|e| panic!("{}: {e}; run `bash tests/prepare.sh`", list.display()));

@@ -1,81 +1,14 @@
 //! `kclrs download-jars`: make sure every jar of the lockfile is in the cache, verified, and
-//! optionally mirror them into a `--dest` folder. Also home of [`fetch_options`], which turns the
-//! source flags shared with `run` into the fetch module's options.
+//! optionally mirror them into a `--dest` folder. The source flags become fetch options through
+//! [`super::fetch_options`], shared with `run` and `lock`.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
-use crate::cli::{DownloadJarsArgs, SourceArgs};
+use crate::cli::DownloadJarsArgs;
 use crate::env::Env;
-use crate::error::{Exit, UserError};
-use crate::fetch::{self, FetchOptions, HttpOptions, MvnFallback, Source};
+use crate::fetch::{self, Source};
 use crate::lockfile::Lockfile;
-use crate::maven::settings;
 use crate::ui;
-
-/// Turns the source flags (and Maven's settings) into [`FetchOptions`]. `quiet` hides progress.
-/// `KCLRS_CONNECT_TIMEOUT`, `KCLRS_READ_TIMEOUT` (seconds) and `KCLRS_RETRIES` tune the network.
-pub fn fetch_options(source: &SourceArgs, quiet: bool, env: &Env) -> anyhow::Result<FetchOptions> {
-    let user_settings = source.settings.as_deref().map(|p| env.absolute(p));
-    let loaded = settings::load(env, user_settings.as_deref())?;
-    // `<offline>true</offline>` in settings.xml means the same to kclrs as it does to Maven.
-    let offline = source.offline || loaded.offline;
-    let remotes = if offline {
-        Vec::new()
-    } else {
-        settings::remotes(env, &source.repositories, &loaded)?
-    };
-    let maven_local = settings::local_repository(env, &loaded, source.maven_repo_local.as_deref());
-    let mvn = match &maven_local {
-        Some(local_repo) if !offline && !source.no_mvn => Some(MvnFallback {
-            settings_file: user_settings,
-            local_repo: local_repo.clone(),
-        }),
-        _ => None,
-    };
-    let defaults = HttpOptions::default();
-    let http = HttpOptions {
-        connect_timeout: seconds_var(env, "KCLRS_CONNECT_TIMEOUT")?
-            .unwrap_or(defaults.connect_timeout),
-        read_timeout: seconds_var(env, "KCLRS_READ_TIMEOUT")?.unwrap_or(defaults.read_timeout),
-        retries: match env.var("KCLRS_RETRIES") {
-            Some(v) => v.trim().parse().map_err(|_| bad_var("KCLRS_RETRIES", &v))?,
-            None => defaults.retries,
-        },
-        ..defaults
-    };
-    Ok(FetchOptions {
-        remotes,
-        local_repo: if source.no_local_repo {
-            None
-        } else {
-            maven_local
-        },
-        mvn,
-        offline,
-        jobs: usize::from(source.jobs),
-        progress: !quiet && ui::stderr_is_tty(env),
-        http,
-    })
-}
-
-fn bad_var(name: &str, value: &str) -> anyhow::Error {
-    UserError::new(
-        Exit::Usage,
-        format!("{name}={value:?} is not a non-negative number"),
-    )
-    .into()
-}
-
-fn seconds_var(env: &Env, name: &str) -> anyhow::Result<Option<Duration>> {
-    let Some(value) = env.var(name) else {
-        return Ok(None);
-    };
-    let secs: f64 = value.trim().parse().map_err(|_| bad_var(name, &value))?;
-    Duration::try_from_secs_f64(secs)
-        .map(Some)
-        .map_err(|_| bad_var(name, &value))
-}
 
 /// The `--json` summary.
 #[derive(Debug, serde::Serialize)]
@@ -100,7 +33,7 @@ pub fn run(args: &DownloadJarsArgs, env: &Env) -> anyhow::Result<ExitCode> {
     let lockfile = args.lockfile.lockfile.as_deref().map(|p| env.absolute(p));
     let lock = Lockfile::load(lockfile.as_deref())?;
     let cache = super::cache_from(&args.cache, env)?;
-    let options = fetch_options(&args.source, args.output.quiet, env)?;
+    let options = super::fetch_options(&args.source, args.output.quiet, env)?;
     let report = fetch::ensure_jars(&lock, &cache, &options, env)?;
     let dest = match &args.dest {
         Some(dir) => Some(fetch::materialize(

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::Instant;
 
-use super::download_jars::fetch_options;
+use super::fetch_options;
 use crate::cache::Cache;
 use crate::cli::LockArgs;
 use crate::env::Env;

@@ -28,7 +28,7 @@ pub fn run(args: &RunArgs, env: &Env) -> anyhow::Result<ExitCode> {
         // The same code as `download-jars`: its warm path only compares verified stamps, so
         // calling it on every start costs milliseconds and still catches a replaced jar.
         JarSource::Cache(cache) => {
-            let options = super::download_jars::fetch_options(&args.source, args.quiet, env)?;
+            let options = super::fetch_options(&args.source, args.quiet, env)?;
             crate::fetch::ensure_jars(&prepared.lock, cache, &options, env)?;
         }
         // A --jars-dir is the user's own set: kclrs orders it but does not insist on the lock.

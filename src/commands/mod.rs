@@ -1,16 +1,18 @@
 //! One module per subcommand. Each turns its parsed arguments into calls on the domain modules
 //! and decides what goes to stdout; none of them holds logic another subcommand also needs (that
-//! lives in the domain modules so `run`, `print-command` and `download-jars` share it).
+//! lives in the domain modules so `run`, `print-command` and `download-jars` share it). The flag
+//! groups several subcommands share are turned into domain options here, once.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::cache::Cache;
-use crate::cli::{CacheArgs, Cli, Command, SourceArgs};
+use crate::cli::{CacheArgs, Cli, Command, LaunchArgs, LockfileArgs, SourceArgs};
 use crate::env::Env;
 use crate::error::{Exit, UserError};
 use crate::fetch::{FetchOptions, HttpOptions, MvnFallback};
+use crate::launch::LaunchOptions;
 use crate::maven::settings;
 use crate::ui;
 
@@ -108,4 +110,26 @@ fn seconds_var(env: &Env, name: &str) -> anyhow::Result<Option<Duration>> {
     Duration::try_from_secs_f64(secs)
         .map(Some)
         .map_err(|_| bad_var(name, &value))
+}
+
+/// The launch flags as plain options for the `launch` module.
+pub fn launch_options(
+    launch: &LaunchArgs,
+    lockfile: &LockfileArgs,
+    cache: &CacheArgs,
+    env: &Env,
+) -> anyhow::Result<LaunchOptions> {
+    Ok(LaunchOptions {
+        properties: launch.properties.clone(),
+        sample: launch.sample,
+        classpath: launch.classpath.clone(),
+        log_configuration: launch.log_configuration.clone(),
+        java: launch.java.clone(),
+        jvm_args: launch.jvm_args.clone(),
+        lockfile: lockfile.lockfile.clone(),
+        cache_dir_flag: cache.cache_dir.clone(),
+        cache: cache_from(cache, env)?,
+        jars_dir: launch.jars_dir.clone(),
+        strict: launch.strict,
+    })
 }

@@ -9,8 +9,7 @@ use crate::env::Env;
 use crate::launch::{self, Purpose};
 
 pub fn run(args: &PrintClasspathArgs, env: &Env) -> anyhow::Result<ExitCode> {
-    let opts =
-        super::print_command::launch_options(&args.launch, &args.lockfile, &args.cache, env)?;
+    let opts = super::launch_options(&args.launch, &args.lockfile, &args.cache, env)?;
     let prepared = launch::prepare(env, &opts, Purpose::PrintClasspath)?;
     launch::warn_missing(env, &opts, &prepared);
     let entries = &prepared.classpath.entries;

@@ -10,8 +10,7 @@ use crate::env::Env;
 use crate::launch::{self, JarSource, Purpose, Shell};
 
 pub fn run(args: &RunArgs, env: &Env) -> anyhow::Result<ExitCode> {
-    let opts =
-        super::print_command::launch_options(&args.launch, &args.lockfile, &args.cache, env)?;
+    let opts = super::launch_options(&args.launch, &args.lockfile, &args.cache, env)?;
     let prepared = launch::prepare(env, &opts, Purpose::Run)?;
     let Some(command) = &prepared.command else {
         anyhow::bail!("internal error: run prepared no command");

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use crate::cli::DownloadJarsArgs;
 use crate::env::Env;
 use crate::fetch::{self, Source};
-use crate::lockfile::Lockfile;
 use crate::ui;
 
 /// The `--json` summary.
@@ -30,8 +29,7 @@ struct SummaryEntry<'a> {
 }
 
 pub fn run(args: &DownloadJarsArgs, env: &Env) -> anyhow::Result<ExitCode> {
-    let lockfile = args.lockfile.lockfile.as_deref().map(|p| env.absolute(p));
-    let lock = Lockfile::load(lockfile.as_deref())?;
+    let lock = super::lock_from(&args.lockfile, env)?;
     let cache = super::cache_from(&args.cache, env)?;
     let options = super::fetch_options(&args.source, args.output.quiet, env)?;
     let report = fetch::ensure_jars(&lock, &cache, &options, env)?;
@@ -57,7 +55,7 @@ pub fn run(args: &DownloadJarsArgs, env: &Env) -> anyhow::Result<ExitCode> {
             lockfile: lock.origin.to_string(),
             cache: &cache.root,
             artifacts,
-            downloaded: report.artifacts.iter().filter(|a| a.downloaded).count(),
+            downloaded: report.downloaded_count(),
             downloaded_bytes: report.downloaded_bytes(),
             from_cache: report.count(Source::Cache),
             dest: dest.as_ref(),
@@ -82,7 +80,7 @@ pub fn run(args: &DownloadJarsArgs, env: &Env) -> anyhow::Result<ExitCode> {
 
 fn summary_line(report: &fetch::Report, root: &std::path::Path) -> String {
     let mut parts = Vec::new();
-    let remote = report.count(Source::Remote) + report.count(Source::Mvn);
+    let remote = report.downloaded_count();
     if remote > 0 {
         parts.push(format!(
             "{remote} downloaded ({})",

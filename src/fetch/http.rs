@@ -178,7 +178,7 @@ async fn one_inner(job: &Arc<Job>, a: &LockedArtifact) -> anyhow::Result<Outcome
     match blocking(move || local::check_cache(&art, &cache)).await? {
         Cached::Ready => {
             job.progress.add(a.size);
-            return Ok(Outcome::Ready(fetched(a, path, Source::Cache, None, true)));
+            return Ok(Outcome::Ready(fetched(a, path, Source::Cache, None)));
         }
         Cached::Absent => {}
         Cached::Removed(reason) => {
@@ -191,7 +191,7 @@ async fn one_inner(job: &Arc<Job>, a: &LockedArtifact) -> anyhow::Result<Outcome
         match blocking(move || local::take_from_local_repo(&art, &cache, &repo)).await? {
             Ok(origin) => {
                 job.progress.add(a.size);
-                let f = fetched(a, path, Source::LocalRepo, Some(origin), false);
+                let f = fetched(a, path, Source::LocalRepo, Some(origin));
                 return Ok(Outcome::Ready(f));
             }
             Err(reason) => why.push(reason),
@@ -207,7 +207,7 @@ async fn one_inner(job: &Arc<Job>, a: &LockedArtifact) -> anyhow::Result<Outcome
     for (index, endpoint) in job.endpoints.iter().enumerate() {
         match from_remote(job, index, endpoint, a, &path).await? {
             Ok(origin) => {
-                let f = fetched(a, path, Source::Remote, Some(origin), false);
+                let f = fetched(a, path, Source::Remote, Some(origin));
                 return Ok(Outcome::Ready(f));
             }
             Err(reason) => why.push(reason),

@@ -25,6 +25,7 @@ use crate::env::Env;
 use crate::error::{Exit, UserError};
 use crate::lockfile::{LockedArtifact, Lockfile};
 use crate::maven::settings::Remote;
+use crate::maven::source::MvnFetch;
 use crate::maven::Coord;
 
 pub use dest::{dest_names, materialize, DestReport};
@@ -156,6 +157,11 @@ impl Report {
             .sum()
     }
 
+    /// How many artifacts this run downloaded (from a remote or through `mvn`).
+    pub fn downloaded_count(&self) -> usize {
+        self.artifacts.iter().filter(|a| a.downloaded).count()
+    }
+
     pub fn count(&self, source: Source) -> usize {
         self.artifacts.iter().filter(|a| a.source == source).count()
     }
@@ -185,9 +191,6 @@ pub fn ensure_jars(
     ensure_jars_with(lock, cache, options, env, crate::maven::mvn::fetch_missing)
 }
 
-/// The signature of [`crate::maven::mvn::fetch_missing`], replaceable in tests.
-type MvnFetch = fn(&Env, &[Coord], Option<&Path>, &Path) -> anyhow::Result<()>;
-
 fn ensure_jars_with(
     lock: &Lockfile,
     cache: &Cache,
@@ -201,7 +204,7 @@ fn ensure_jars_with(
         .map(|a| {
             let path = cache.artifact_path(&a.coord);
             cache::stamp_is_fresh(&path, &a.sha256, a.size)
-                .then(|| fetched(a, path, Source::Cache, None, true))
+                .then(|| fetched(a, path, Source::Cache, None))
         })
         .collect();
     let pending: Vec<usize> = (0..slots.len()).filter(|&i| slots[i].is_none()).collect();
@@ -239,7 +242,7 @@ fn ensure_jars_with(
                 match found {
                     Ok(origin) => {
                         let path = cache.artifact_path(&a.coord);
-                        slots[i] = Some(fetched(a, path, Source::Mvn, Some(origin), false));
+                        slots[i] = Some(fetched(a, path, Source::Mvn, Some(origin)));
                     }
                     Err(reason) => {
                         why.push(failure.clone().unwrap_or(reason));
@@ -259,13 +262,7 @@ fn ensure_jars_with(
     Err(missing_error(lock, &missing, options).into())
 }
 
-fn fetched(
-    a: &LockedArtifact,
-    path: PathBuf,
-    source: Source,
-    origin: Option<String>,
-    from_cache: bool,
-) -> Fetched {
+fn fetched(a: &LockedArtifact, path: PathBuf, source: Source, origin: Option<String>) -> Fetched {
     Fetched {
         coords: a.coord.clone(),
         path,
@@ -273,7 +270,7 @@ fn fetched(
         origin,
         bytes: a.size,
         sha256: a.sha256.clone(),
-        from_cache,
+        from_cache: source == Source::Cache,
         downloaded: matches!(source, Source::Remote | Source::Mvn),
     }
 }

@@ -176,7 +176,7 @@ pub struct AskMvn {
     pub fetch: MvnFetch,
 }
 
-/// The signature of [`super::mvn::fetch_missing`].
+/// The signature of [`super::mvn::fetch_missing`], replaceable in tests.
 pub type MvnFetch = fn(&crate::env::Env, &[Coord], Option<&Path>, &Path) -> anyhow::Result<()>;
 
 impl RepoSource for AskMvn {

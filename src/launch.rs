@@ -20,7 +20,6 @@ use crate::cache::Cache;
 use crate::env::Env;
 use crate::error::{Exit, UserError};
 use crate::lockfile::Lockfile;
-use crate::properties::KclProperties;
 
 pub use classpath::{Classpath, JarSource};
 pub use exec::exec;
@@ -172,7 +171,6 @@ impl JavaCommand {
 #[derive(Clone, Debug)]
 pub struct Prepared {
     pub lock: Lockfile,
-    pub properties: Option<KclProperties>,
     pub classpath: Classpath,
     /// The java command; `None` for [`Purpose::PrintClasspath`].
     pub command: Option<JavaCommand>,
@@ -256,7 +254,7 @@ fn properties_path(
                 ),
             );
         }
-        return crate::sample::materialize(&opts.cache).map(Some);
+        return crate::sample::materialize(&opts.cache, env.os).map(Some);
     }
     match &opts.properties {
         Some(path) => Ok(Some(path.clone())),
@@ -291,13 +289,14 @@ fn log_configuration(env: &Env, given: &Path) -> anyhow::Result<PathBuf> {
 pub fn prepare(env: &Env, opts: &LaunchOptions, purpose: Purpose) -> anyhow::Result<Prepared> {
     let lockfile = opts.lockfile.as_deref().map(|p| env.absolute(p));
     let lock = Lockfile::load(lockfile.as_deref())?;
-    let properties = match properties_path(env, opts, purpose)? {
+    // Only the checked file's absolute path is needed after the checks.
+    let properties_file = match properties_path(env, opts, purpose)? {
         Some(path) => {
             let props = crate::properties::load(env, &path)?;
             for warning in crate::properties::check(&props, env, opts.strict)? {
                 crate::ui::warn(env, &warning);
             }
-            Some(props)
+            Some(props.path)
         }
         None => None,
     };
@@ -318,16 +317,16 @@ pub fn prepare(env: &Env, opts: &LaunchOptions, purpose: Purpose) -> anyhow::Res
         Some(dir) => JarSource::Dir(env.absolute(dir)),
         None => JarSource::Cache(opts.cache.clone()),
     };
-    let props_dir = properties
-        .as_ref()
-        .and_then(|p| p.path.parent().map(Path::to_path_buf));
+    let props_dir = properties_file
+        .as_deref()
+        .and_then(|p| p.parent().map(Path::to_path_buf));
     let classpath = classpath::assemble(env, &lock, &jars, &opts.classpath, props_dir.as_deref())?;
-    let command = match (java, &properties) {
+    let command = match (java, &properties_file) {
         (Some(java), Some(props)) => Some(JavaCommand::daemon(
             java.java,
             &opts.jvm_args,
             classpath::join(&classpath.entries, env.os)?,
-            &props.path,
+            props,
             log.as_deref(),
             env.cwd.clone(),
         )),
@@ -335,7 +334,6 @@ pub fn prepare(env: &Env, opts: &LaunchOptions, purpose: Purpose) -> anyhow::Res
     };
     Ok(Prepared {
         lock,
-        properties,
         classpath,
         command,
         jars,

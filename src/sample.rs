@@ -24,13 +24,8 @@ pub const PROPERTIES_NAME: &str = "sample.properties";
 pub const PROCESSOR_NAME: &str = "sample_record_processor.py";
 
 /// Writes the sample files into `cache.samples_dir()` (if not already there) and returns the
-/// path of the sample `.properties` file.
-pub fn materialize(cache: &Cache) -> anyhow::Result<PathBuf> {
-    materialize_for(cache, Os::current())
-}
-
-/// [`materialize`] with the interpreter and path conventions of `os`.
-pub fn materialize_for(cache: &Cache, os: Os) -> anyhow::Result<PathBuf> {
+/// path of the sample `.properties` file, using the interpreter and path conventions of `os`.
+pub fn materialize(cache: &Cache, os: Os) -> anyhow::Result<PathBuf> {
     let dir = cache.samples_dir();
     let processor = dir.join(PROCESSOR_NAME);
     write_if_changed(&processor, PROCESSOR.as_bytes())?;
@@ -125,7 +120,7 @@ mod tests {
     fn materialize_writes_both_files_with_an_absolute_executable() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::new(dir.path().join("cache"));
-        let props_path = materialize_for(&cache, Os::Linux).unwrap();
+        let props_path = materialize(&cache, Os::Linux).unwrap();
         let samples = cache.samples_dir();
         assert_eq!(props_path, samples.join("sample.properties"));
         let processor = samples.join("sample_record_processor.py");
@@ -168,17 +163,17 @@ mod tests {
     fn materialize_rewrites_only_changed_files() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::new(dir.path().to_path_buf());
-        let props = materialize_for(&cache, Os::Linux).unwrap();
+        let props = materialize(&cache, Os::Linux).unwrap();
         let processor = cache.samples_dir().join(PROCESSOR_NAME);
         let before = std::fs::metadata(&processor).unwrap().modified().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
-        materialize_for(&cache, Os::Linux).unwrap();
+        materialize(&cache, Os::Linux).unwrap();
         let after = std::fs::metadata(&processor).unwrap().modified().unwrap();
         assert_eq!(before, after, "unchanged file was rewritten");
         // A damaged copy is replaced.
         std::fs::write(&processor, "broken").unwrap();
         std::fs::write(&props, "broken").unwrap();
-        materialize_for(&cache, Os::Linux).unwrap();
+        materialize(&cache, Os::Linux).unwrap();
         assert_eq!(std::fs::read_to_string(&processor).unwrap(), PROCESSOR);
         assert!(std::fs::read_to_string(&props)
             .unwrap()

@@ -8,11 +8,9 @@ use std::process::ExitCode;
 use crate::cli::JavaArgs;
 use crate::env::Env;
 use crate::java::{self, Discovery};
-use crate::lockfile::Lockfile;
 
 pub fn run(args: &JavaArgs, env: &Env) -> anyhow::Result<ExitCode> {
-    let lockfile = args.lockfile.lockfile.as_deref().map(|p| env.absolute(p));
-    let lock = Lockfile::load(lockfile.as_deref())?;
+    let lock = super::lock_from(&args.lockfile, env)?;
     let min = lock.min_java_feature();
     let found = java::discover(env, args.java.as_deref(), min);
     if args.json {

@@ -13,6 +13,7 @@ use crate::env::Env;
 use crate::error::{Exit, UserError};
 use crate::fetch::{FetchOptions, HttpOptions, MvnFallback};
 use crate::launch::LaunchOptions;
+use crate::lockfile::Lockfile;
 use crate::maven::settings;
 use crate::ui;
 
@@ -37,6 +38,12 @@ pub fn dispatch(cli: Cli, env: &Env) -> anyhow::Result<ExitCode> {
         Command::Java(args) => java::run(&args, env),
         Command::Completions(args) => completions::run(&args),
     }
+}
+
+/// The lockfile selected by `--lockfile` (relative to the working directory), or the built-in one.
+pub fn lock_from(args: &LockfileArgs, env: &Env) -> anyhow::Result<Lockfile> {
+    let path = args.lockfile.as_deref().map(|p| env.absolute(p));
+    Lockfile::load(path.as_deref())
 }
 
 /// The cache selected by `--cache-dir`, `KCLRS_CACHE_DIR` or the platform default.

@@ -7,7 +7,6 @@ use crate::cli::VerifyArgs;
 use crate::env::Env;
 use crate::error::{Exit, UserError};
 use crate::fetch::{self, VerifyStatus};
-use crate::lockfile::Lockfile;
 use crate::ui;
 
 #[derive(Debug, serde::Serialize)]
@@ -19,8 +18,7 @@ struct Json<'a> {
 }
 
 pub fn run(args: &VerifyArgs, env: &Env) -> anyhow::Result<ExitCode> {
-    let lockfile = args.lockfile.lockfile.as_deref().map(|p| env.absolute(p));
-    let lock = Lockfile::load(lockfile.as_deref())?;
+    let lock = super::lock_from(&args.lockfile, env)?;
     let cache = super::cache_from(&args.cache, env)?;
     let entries = fetch::verify_cache(&lock, &cache);
     let bad: Vec<&fetch::VerifyEntry> = entries

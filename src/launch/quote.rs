@@ -100,6 +100,11 @@ pub fn powershell_quote(word: &str) -> Result<Cow<'_, str>, NulError> {
     if powershell_bare(word) {
         return Ok(Cow::Borrowed(word));
     }
+    Ok(Cow::Owned(single_quoted(word)))
+}
+
+/// `'word'` with every character PowerShell reads as a single quote doubled.
+fn single_quoted(word: &str) -> String {
     let mut out = String::with_capacity(word.len() + 2);
     out.push('\'');
     for c in word.chars() {
@@ -109,21 +114,14 @@ pub fn powershell_quote(word: &str) -> Result<Cow<'_, str>, NulError> {
         out.push(c);
     }
     out.push('\'');
-    Ok(Cow::Owned(out))
+    out
 }
 
 /// `& 'program' args…`: the call operator makes PowerShell run a quoted program path instead of
 /// printing it as a string.
 pub fn powershell_line(program: &str, args: &[&str]) -> Result<String, NulError> {
     reject_nul(program)?;
-    let mut line = String::from("& '");
-    for c in program.chars() {
-        if POWERSHELL_SINGLE_QUOTES.contains(&c) {
-            line.push(c);
-        }
-        line.push(c);
-    }
-    line.push('\'');
+    let mut line = format!("& {}", single_quoted(program));
     for arg in args {
         line.push(' ');
         line.push_str(&powershell_quote(arg)?);

@@ -16,7 +16,7 @@ use crate::support::*;
 /// The processor as kclrs writes it for `--sample` (the embedded copy).
 fn materialized(sb: &Sandbox) -> PathBuf {
     let cache = kclrs::cache::Cache::new(sb.cache());
-    let props = kclrs::sample::materialize(&cache).unwrap();
+    let props = kclrs::sample::materialize(&cache, kclrs::env::Os::current()).unwrap();
     props.with_file_name(kclrs::sample::PROCESSOR_NAME)
 }
 

@@ -97,19 +97,6 @@ impl Coord {
     pub fn repo_path(&self) -> String {
         format!("{}/{}", self.repo_dir(), self.file_name())
     }
-
-    /// The form `mvn dependency:get -Dartifact=` expects: `group:artifact:version:packaging[:classifier]`.
-    pub fn to_mvn_artifact_arg(&self) -> String {
-        let mut s = format!(
-            "{}:{}:{}:{}",
-            self.group, self.artifact, self.version, self.extension
-        );
-        if !self.classifier.is_empty() {
-            s.push(':');
-            s.push_str(&self.classifier);
-        }
-        s
-    }
 }
 
 fn check_part(part: &'static str, value: &str, coord: &str) -> Result<(), CoordError> {
@@ -199,7 +186,6 @@ mod tests {
         assert_eq!(c.to_string(), "a.b:c:1.0");
         let c: Coord = "io.netty:n:jar:linux-x86_64:4.1".parse().unwrap();
         assert_eq!(c.repo_path(), "io/netty/n/4.1/n-4.1-linux-x86_64.jar");
-        assert_eq!(c.to_mvn_artifact_arg(), "io.netty:n:4.1:jar:linux-x86_64");
     }
 
     #[test]

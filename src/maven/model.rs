@@ -346,10 +346,6 @@ impl Models {
         self.raw.insert(coord, entry);
     }
 
-    pub fn is_known(&self, coord: &Coord) -> bool {
-        self.raw.contains_key(coord)
-    }
-
     pub fn pom_count(&self) -> usize {
         self.raw.len()
     }

@@ -91,22 +91,25 @@ impl Item {
             },
             (Item::List(_), Some(Item::Int(_))) => Ordering::Less,
             (Item::List(_), Some(Item::Str(_))) => Ordering::Greater,
-            (Item::List(a), Some(Item::List(b))) => {
-                let n = a.len().max(b.len());
-                for i in 0..n {
-                    let ord = match (a.get(i), b.get(i)) {
-                        (None, None) => Ordering::Equal,
-                        (None, Some(r)) => r.compare(None).reverse(),
-                        (Some(l), r) => l.compare(r),
-                    };
-                    if ord != Ordering::Equal {
-                        return ord;
-                    }
-                }
-                Ordering::Equal
-            }
+            (Item::List(a), Some(Item::List(b))) => compare_lists(a, b),
         }
     }
+}
+
+/// Item-by-item comparison of two lists, a missing item counting as "null".
+fn compare_lists(a: &[Item], b: &[Item]) -> Ordering {
+    let n = a.len().max(b.len());
+    for i in 0..n {
+        let ord = match (a.get(i), b.get(i)) {
+            (None, None) => Ordering::Equal,
+            (None, Some(r)) => r.compare(None).reverse(),
+            (Some(l), r) => l.compare(r),
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    Ordering::Equal
 }
 
 /// Drops "null" items (0, "", final, ga) from the end of a list, looking past nested lists, as
@@ -226,7 +229,8 @@ impl PartialOrd for Version {
 }
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
-        Item::List(self.items.clone()).compare(Some(&Item::List(other.items.clone())))
+        // Compared in place: comparisons run inside every max() and range check.
+        compare_lists(&self.items, &other.items)
     }
 }
 

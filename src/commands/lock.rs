@@ -204,7 +204,7 @@ pub fn run(args: &LockArgs, env: &Env) -> anyhow::Result<ExitCode> {
         return check(args, &output, &excludes, &mut resolver, &platform);
     }
     let roots = requested_roots(args, &mut resolver)?;
-    let request = locking::request(&roots, &excludes, platform.clone());
+    let request = locking::request(&roots, &excludes);
     let resolution = resolver.resolve(&request)?;
     let coords = locking::classpath(&resolution);
     let mut artifacts = Vec::with_capacity(coords.len());
@@ -305,7 +305,7 @@ fn check(
             ));
         }
     }
-    let request = locking::request(&lock.roots, &lock.excludes, platform.clone());
+    let request = locking::request(&lock.roots, &lock.excludes);
     let resolution = resolver.resolve(&request)?;
     let now = locking::classpath(&resolution);
     let locked: Vec<Coord> = lock.artifacts.iter().map(|a| a.coord.clone()).collect();

@@ -39,7 +39,7 @@ pub fn input_hash(roots: &[Coord], excludes: &[String], platform: &Platform) -> 
 }
 
 /// The request for `roots` and `G:A` exclusions.
-pub fn request(roots: &[Coord], excludes: &[String], platform: Platform) -> Request {
+pub fn request(roots: &[Coord], excludes: &[String]) -> Request {
     Request {
         roots: roots.to_vec(),
         excludes: excludes
@@ -47,7 +47,6 @@ pub fn request(roots: &[Coord], excludes: &[String], platform: Platform) -> Requ
             .filter_map(|e| e.split_once(':'))
             .map(|(g, a)| (g.to_string(), a.to_string()))
             .collect(),
-        platform,
     }
 }
 

@@ -30,7 +30,6 @@ pub struct Request {
     pub roots: Vec<Coord>,
     /// `(group, artifact)` exclusions put on every root, `*` allowed.
     pub excludes: Vec<(String, String)>,
-    pub platform: Platform,
 }
 
 /// One artifact of the resolved closure.
@@ -572,9 +571,13 @@ fn placeholder_model() -> Model {
     }
 }
 
-/// Resolves `request` against `source` with a fresh resolver.
-pub fn resolve(source: &dyn RepoSource, request: &Request) -> anyhow::Result<Resolution> {
-    Resolver::new(source, request.platform.clone()).resolve(request)
+/// Resolves `request` against `source` with a fresh resolver judging profiles for `platform`.
+pub fn resolve(
+    source: &dyn RepoSource,
+    request: &Request,
+    platform: Platform,
+) -> anyhow::Result<Resolution> {
+    Resolver::new(source, platform).resolve(request)
 }
 
 #[cfg(test)]
@@ -631,9 +634,8 @@ mod tests {
             let request = Request {
                 roots: roots.iter().map(|r| r.parse().unwrap()).collect(),
                 excludes: Vec::new(),
-                platform,
             };
-            let res = resolve(self, &request)?;
+            let res = resolve(self, &request, platform)?;
             Ok(res
                 .artifacts
                 .iter()
@@ -775,9 +777,8 @@ mod tests {
         let request = Request {
             roots: vec!["g:root:1".parse().unwrap()],
             excludes: vec![("g".into(), "c".into())],
-            platform: Platform::reference(),
         };
-        let res = resolve(&r, &request).unwrap();
+        let res = resolve(&r, &request, Platform::reference()).unwrap();
         assert!(res
             .artifacts
             .iter()

@@ -68,12 +68,7 @@ pub fn fetch_missing(
     std::fs::create_dir_all(local_repo)
         .with_context(|| format!("cannot create {}", local_repo.display()))?;
 
-    let user_settings = settings_file.map(|f| env.absolute(f)).or_else(|| {
-        env.home
-            .as_ref()
-            .map(|h| h.join(".m2").join("settings.xml"))
-            .filter(|f| f.is_file())
-    });
+    let user_settings = super::settings::user_settings_file(env, settings_file);
     let mut cmd = Command::new(&mvn);
     cmd.current_dir(work.path())
         // -U: re-check artifacts whose earlier failure Maven cached in the local repository.

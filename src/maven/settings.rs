@@ -145,27 +145,32 @@ struct FileSettings {
     proxies: Vec<ProxyEntry>,
 }
 
-/// Reads the global and user settings files (`user_file` replaces `~/.m2/settings.xml`).
-pub fn load(env: &Env, user_file: Option<&Path>) -> anyhow::Result<Settings> {
-    let user = match user_file {
-        Some(file) => {
-            let file = env.absolute(file);
-            if !file.is_file() {
-                return Err(UserError::new(
-                    Exit::Input,
-                    format!("the settings file {} does not exist", file.display()),
-                )
-                .hint("check the path given to --settings")
-                .into());
-            }
-            Some(file)
-        }
+/// The user settings file Maven reads: `user_file` (made absolute) when given, else
+/// `~/.m2/settings.xml` when it exists. `mvn::fetch_missing` passes the same file to Maven.
+pub fn user_settings_file(env: &Env, user_file: Option<&Path>) -> Option<PathBuf> {
+    match user_file {
+        Some(file) => Some(env.absolute(file)),
         None => env
             .home
             .as_ref()
             .map(|h| h.join(".m2").join("settings.xml"))
             .filter(|f| f.is_file()),
-    };
+    }
+}
+
+/// Reads the global and user settings files (`user_file` replaces `~/.m2/settings.xml`).
+pub fn load(env: &Env, user_file: Option<&Path>) -> anyhow::Result<Settings> {
+    let user = user_settings_file(env, user_file);
+    if let (Some(_), Some(file)) = (user_file, &user) {
+        if !file.is_file() {
+            return Err(UserError::new(
+                Exit::Input,
+                format!("the settings file {} does not exist", file.display()),
+            )
+            .hint("check the path given to --settings")
+            .into());
+        }
+    }
     let global = global_settings_file(env);
     let mut settings = Settings::default();
     let mut offline = None;

@@ -671,32 +671,9 @@ impl Interpolator<'_> {
         if !s.contains("${") || depth > 32 {
             return s.to_string();
         }
-        let mut out = String::with_capacity(s.len());
-        let mut rest = s;
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            match after.find('}') {
-                Some(end) => {
-                    let expr = &after[..end];
-                    match self.lookup(expr) {
-                        Some(v) => out.push_str(&self.expand(&v, depth + 1)),
-                        None => {
-                            out.push_str("${");
-                            out.push_str(expr);
-                            out.push('}');
-                        }
-                    }
-                    rest = &after[end + 1..];
-                }
-                None => {
-                    out.push_str(&rest[start..]);
-                    rest = "";
-                }
-            }
-        }
-        out.push_str(rest);
-        out
+        substitute(s, |expr| {
+            self.lookup(expr).map(|v| self.expand(&v, depth + 1))
+        })
     }
 
     fn string(&self, s: &str) -> String {
@@ -723,6 +700,29 @@ impl Interpolator<'_> {
                 .collect(),
         }
     }
+}
+
+/// Replaces each `${expr}` in `text` with `lookup(expr)`, leaving unknown expressions and an
+/// unclosed `${` as written, as Maven does. POM interpolation and settings.xml share it.
+pub(crate) fn substitute(text: &str, mut lookup: impl FnMut(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            rest = &rest[start..];
+            break;
+        };
+        let expr = &after[..end];
+        match lookup(expr) {
+            Some(v) => out.push_str(&v),
+            None => out.push_str(&rest[start..start + 2 + end + 1]),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]

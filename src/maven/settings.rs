@@ -300,29 +300,13 @@ fn syntax_error(file: &Path, text: &str, error: &xml::XmlError) -> anyhow::Error
 
 /// Replaces `${env.NAME}` and `${user.home}` as Maven does; other or unset expressions stay as written.
 fn interpolate(env: &Env, text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            rest = &rest[start..];
-            break;
-        };
-        let key = &after[..end];
-        let value = if key == "user.home" {
+    super::model::substitute(text, |key| {
+        if key == "user.home" {
             env.home.as_ref().map(|h| h.to_string_lossy().into_owned())
         } else {
             key.strip_prefix("env.").and_then(|name| env.var(name))
-        };
-        match value {
-            Some(v) => out.push_str(&v),
-            None => out.push_str(&rest[start..start + 2 + end + 1]),
         }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    out
+    })
 }
 
 /// The remotes in kclrs's documented order: `--repository` flags, else `KCLRS_REPOSITORY`, else

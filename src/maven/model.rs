@@ -246,6 +246,18 @@ impl ResolvedDep {
         (ext.to_string(), classifier)
     }
 
+    /// The file this dependency names (an unset version stays empty until mediation sets it).
+    pub fn coord(&self) -> Coord {
+        let (extension, classifier) = self.extension_and_classifier();
+        Coord {
+            group: self.group.clone(),
+            artifact: self.artifact.clone(),
+            extension,
+            classifier,
+            version: self.version.clone().unwrap_or_default(),
+        }
+    }
+
     /// The text `group:artifact:type[:classifier]:version` for messages.
     pub fn describe(&self) -> String {
         let mut s = format!("{}:{}", self.group, self.artifact);

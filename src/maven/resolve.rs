@@ -57,7 +57,7 @@ pub struct Resolution {
     pub poms: usize,
 }
 
-/// Mediation key: group, artifact, extension, classifier.
+/// Mediation key: group, artifact, extension, classifier ([`Coord::versionless_key`]).
 type Key = (String, String, String, String);
 
 /// Ranges each key's winner must satisfy, learned from earlier passes.
@@ -294,10 +294,7 @@ impl<'a> Resolver<'a> {
         while !level.is_empty() {
             depth += 1;
             // Losers by their declared key are decided before anything is fetched for them.
-            let key_of = |d: &ResolvedDep| {
-                let (ext, cls) = d.extension_and_classifier();
-                (d.group.clone(), d.artifact.clone(), ext, cls)
-            };
+            let key_of = |d: &ResolvedDep| d.coord().versionless_key();
             let mut live: Vec<Candidate> = Vec::new();
             for c in level {
                 let key = key_of(&c.dep);
@@ -438,21 +435,15 @@ impl<'a> Resolver<'a> {
             // Mediation in declaration order, then the next level.
             let mut next_level = Vec::new();
             for (c, model) in live.into_iter().zip(models) {
-                let key = key_of(&c.dep);
+                let coord = c.dep.coord();
+                let key = coord.versionless_key();
                 if let Some(&w) = winners.get(&key) {
                     upgrade_scope(&mut nodes[w], &c.dep.scope);
                     continue;
                 }
-                let (ext, cls) = c.dep.extension_and_classifier();
                 let idx = nodes.len();
                 nodes.push(Node {
-                    coord: Coord {
-                        group: c.dep.group.clone(),
-                        artifact: c.dep.artifact.clone(),
-                        extension: ext,
-                        classifier: cls,
-                        version: c.dep.version.clone().unwrap_or_default(),
-                    },
+                    coord,
                     kind: c.dep.kind.clone(),
                     scope: c.dep.scope.clone(),
                     depth,

@@ -296,8 +296,6 @@ pub fn type_on_classpath(kind: &str) -> bool {
 /// The effective model of one POM, reduced to what resolution reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Model {
-    pub coord: Coord,
-    pub packaging: String,
     pub dependencies: Vec<ResolvedDep>,
     pub relocation: Option<Relocation>,
     /// The dependency management table after BOM imports (what a POM importing this one gets).
@@ -488,10 +486,10 @@ impl Models {
         let artifact = own.artifact.clone().unwrap_or_default();
         let packaging = own.packaging.clone().unwrap_or_else(|| "jar".into());
         let mut fields: HashMap<&str, String> = HashMap::new();
-        fields.insert("groupId", group.clone());
-        fields.insert("artifactId", artifact.clone());
-        fields.insert("version", version.clone());
-        fields.insert("packaging", packaging.clone());
+        fields.insert("groupId", group);
+        fields.insert("artifactId", artifact);
+        fields.insert("version", version);
+        fields.insert("packaging", packaging);
         if let Some(p) = &parent_ref {
             fields.insert("parent.groupId", p.group.clone());
             fields.insert("parent.artifactId", p.artifact.clone());
@@ -588,8 +586,6 @@ impl Models {
             })
             .collect();
         let model = Arc::new(Model {
-            coord: pom_coord(&group, &artifact, &version),
-            packaging,
             dependencies,
             relocation,
             managed: table,

@@ -554,8 +554,6 @@ fn upgrade_scope(node: &mut Node, scope: &str) {
 
 fn placeholder_model() -> Model {
     Model {
-        coord: pom_coord("", "", ""),
-        packaging: String::new(),
         dependencies: Vec::new(),
         relocation: None,
         managed: Vec::new(),

@@ -186,21 +186,31 @@ pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
 /// Hashes a whole file, handing each chunk read to `sink` too (to copy while hashing).
 pub fn hash_file_into(
     path: &Path,
-    mut sink: impl FnMut(&[u8]) -> std::io::Result<()>,
+    sink: impl FnMut(&[u8]) -> std::io::Result<()>,
 ) -> std::io::Result<(String, u64)> {
-    let mut file = File::open(path)?;
     let mut hasher = Hasher::default();
+    feed_file(path, &mut hasher, sink)?;
+    let len = hasher.len;
+    Ok((hasher.finish(), len))
+}
+
+/// Streams a whole file into `hasher` in fixed-size chunks (memory stays flat however large the
+/// file), handing each chunk to `sink` too.
+pub fn feed_file(
+    path: &Path,
+    hasher: &mut Hasher,
+    mut sink: impl FnMut(&[u8]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut file = File::open(path)?;
     let mut buf = vec![0u8; 256 * 1024];
     loop {
         let n = file.read(&mut buf)?;
         if n == 0 {
-            break;
+            return Ok(());
         }
         hasher.update(&buf[..n]);
         sink(&buf[..n])?;
     }
-    let len = hasher.len;
-    Ok((hasher.finish(), len))
 }
 
 /// Writes `bytes` to `path` via a temp file in the same folder and an atomic rename, creating

@@ -467,9 +467,8 @@ async fn request(
     } else {
         // Appending: the hash must cover the bytes already there.
         let mut hasher = Hasher::default();
-        let prefix =
-            std::fs::read(part).with_context(|| format!("cannot read {}", part.display()))?;
-        hasher.update(&prefix);
+        cache::feed_file(part, &mut hasher, |_| Ok(()))
+            .with_context(|| format!("cannot read {}", part.display()))?;
         let file = File::options()
             .append(true)
             .open(part)

@@ -40,9 +40,7 @@ impl Cache {
 
     /// Where a verified artifact lives.
     pub fn artifact_path(&self, coord: &Coord) -> PathBuf {
-        let mut path = self.maven_dir();
-        path.extend(coord.repo_path().split('/'));
-        path
+        crate::paths::join_repo_path(&self.maven_dir(), &coord.repo_path())
     }
 
     /// Folder for files kclrs writes on demand (samples), versioned so upgrades never mix them.
@@ -64,6 +62,7 @@ impl Cache {
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let short = sha256.get(..16).unwrap_or(sha256);
         let path = dir.join(format!("{}-{short}.lock", coord.file_name()));
+        crate::paths::ensure_under(&dir, &path)?;
         let file = File::options()
             .create(true)
             .truncate(false)

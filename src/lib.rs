@@ -14,6 +14,7 @@ pub mod java;
 pub mod launch;
 pub mod lockfile;
 pub mod maven;
+pub mod paths;
 pub mod properties;
 pub mod sample;
 pub mod ui;

@@ -55,6 +55,7 @@ pub fn materialize(report: &Report, dir: &Path, keep_others: bool) -> anyhow::Re
     };
     for (a, name) in report.artifacts.iter().zip(&names) {
         let target = dir.join(name);
+        crate::paths::ensure_under(dir, &target)?;
         if place(&a.path, &target)? {
             out.placed += 1;
         }

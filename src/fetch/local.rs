@@ -54,8 +54,7 @@ pub(super) fn take_from_local_repo(
     cache: &Cache,
     repo: &Path,
 ) -> anyhow::Result<Result<String, String>> {
-    let mut src = repo.to_path_buf();
-    src.extend(a.coord.repo_path().split('/'));
+    let src = crate::paths::join_repo_path(repo, &a.coord.repo_path());
     take_file(
         a,
         cache,
@@ -103,6 +102,7 @@ pub(super) fn take_file(
         )));
     }
     let dest = cache.artifact_path(&a.coord);
+    crate::paths::ensure_under(&cache.maven_dir(), &dest)?;
     let dir = dest.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let tmp = super::temp_path(&dest);

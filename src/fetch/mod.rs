@@ -217,6 +217,10 @@ fn ensure_jars_with(
         .with_context(|| format!("cannot create the cache {}", cache.root.display()))?;
 
     let wanted: Vec<&LockedArtifact> = pending.iter().map(|&i| &lock.artifacts[i]).collect();
+    // Every writer below (downloads, the mvn fallback) targets these paths.
+    for a in &wanted {
+        crate::paths::ensure_under(&cache.maven_dir(), &cache.artifact_path(&a.coord))?;
+    }
     let outcomes = http::fetch_all(&wanted, cache, options, env)?;
     let mut missing: Vec<(usize, Vec<String>)> = Vec::new();
     for (&i, outcome) in pending.iter().zip(outcomes) {

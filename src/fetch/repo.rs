@@ -195,8 +195,8 @@ async fn get(
     url: &str,
     repo_path: &str,
 ) -> anyhow::Result<Result<Vec<u8>, Miss>> {
-    let mut dest = shared.scratch.clone();
-    dest.extend(repo_path.split('/'));
+    let dest = crate::paths::join_repo_path(&shared.scratch, repo_path);
+    crate::paths::ensure_under(&shared.scratch, &dest)?;
     let dir = dest.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let part = super::temp_path(&dest);

@@ -1,8 +1,10 @@
 //! Maven coordinates as kclrs writes them: `group:artifact[:extension[:classifier]]:version`.
 //!
 //! The same type names a jar in `jars.lock`, a path in a Maven repository layout (local or remote)
-//! and a file name in a `--dest` folder. Parsing is strict because a coordinate becomes a path:
-//! `..`, `/`, `\` and control characters are rejected so a hostile lockfile cannot escape the cache.
+//! and a file name in a `--dest` folder. One rule ([`Coord::check`]) validates every coordinate,
+//! whether it comes from the lockfile or from a POM, because a coordinate becomes a path and an
+//! argument to `mvn`: `..`, `.`, `/`, `\`, control characters, `%` (escapes such as `%2e%2e`) and
+//! `$`, `{`, `}` (which Maven would interpolate, e.g. `${env.SECRET}`) are rejected.
 
 use std::fmt;
 use std::str::FromStr;
@@ -93,6 +95,20 @@ impl Coord {
         )
     }
 
+    /// The one rule for every coordinate, wherever it came from (the lockfile's parser uses it
+    /// too): each part non-empty (the classifier may be absent) and free of anything that could
+    /// change a path, a URL or an `mvn` argument.
+    pub fn check(&self) -> Result<(), CoordError> {
+        let text = self.to_string();
+        check_part("group", &self.group, &text)?;
+        check_part("artifact", &self.artifact, &text)?;
+        check_part("extension", &self.extension, &text)?;
+        if !self.classifier.is_empty() {
+            check_part("classifier", &self.classifier, &text)?;
+        }
+        check_part("version", &self.version, &text)
+    }
+
     /// The path of the file in a Maven repository layout, `/`-separated.
     pub fn repo_path(&self) -> String {
         format!("{}/{}", self.repo_dir(), self.file_name())
@@ -112,6 +128,10 @@ fn check_part(part: &'static str, value: &str, coord: &str) -> Result<(), CoordE
         Some("a path separator")
     } else if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
         Some("whitespace or a control character")
+    } else if value.contains('%') {
+        Some("`%` (a URL escape)")
+    } else if value.contains(['$', '{', '}']) {
+        Some("`$`, `{` or `}` (Maven would interpolate it)")
     } else if value.contains(['<', '>', '"', '|', '?', '*']) {
         Some("a character that is not allowed in file names")
     } else {
@@ -200,8 +220,45 @@ mod tests {
             "a:b\\c:1",
             "a:b c:1",
             "a:b:jar::1",
+            "a:b:${env.SECRET}",
+            "g.q:nothere:${env.SECRET}",
+            "a:b:jar:{x}:1",
+            "a:%2e%2e:1",
+            "a:b:%2e%2e%2fx",
+            "a:b:.",
+            "a:b:1\u{0}",
+            "a:b:jar:x\u{7}:1",
         ] {
             assert!(bad.parse::<Coord>().is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn check_applies_the_same_rule_to_built_coordinates() {
+        let ok = Coord::jar("g.h", "a", "1.0-SNAPSHOT");
+        ok.check().unwrap();
+        let mut c = ok.clone();
+        c.classifier = "linux-x86_64".into();
+        c.check().unwrap();
+        for (part, value) in [
+            ("classifier", "x/../../../target"),
+            ("artifact", ".."),
+            ("version", "../locks/x"),
+            ("classifier", "${env.SECRET}"),
+            ("version", "%2e%2e"),
+            ("group", "."),
+            ("artifact", "a\\b"),
+            ("version", ""),
+        ] {
+            let mut c = ok.clone();
+            match part {
+                "classifier" => c.classifier = value.into(),
+                "artifact" => c.artifact = value.into(),
+                "version" => c.version = value.into(),
+                _ => c.group = value.into(),
+            }
+            let err = c.check().expect_err(value).to_string();
+            assert!(err.contains(part), "{value:?}: {err}");
         }
     }
 }

@@ -192,6 +192,18 @@ impl<'a> Resolver<'a> {
                     Ok(m) => out.push(m),
                     Err(BuildError::Missing(m)) => {
                         for c in m {
+                            if let Err(e) = c.check() {
+                                return Err(UserError::new(
+                                    Exit::Input,
+                                    format!(
+                                        "a parent or BOM import in the POM chain of {} is not a valid coordinate: {e}\n    {}",
+                                        pom_gav(pom),
+                                        context(i)
+                                    ),
+                                )
+                                .hint(BAD_COORD_HINT)
+                                .into());
+                            }
                             if !missing.contains(&c) {
                                 missing.push(c);
                             }
@@ -344,6 +356,7 @@ impl<'a> Resolver<'a> {
                     }
                     Some(_) => {}
                 }
+                check_dep(&c.dep, &nodes, c.parent)?;
             }
             self.load_metadata(&ranges)?;
             for c in &mut live {
@@ -389,6 +402,10 @@ impl<'a> Resolver<'a> {
             let mut hops = 0;
             models.resize_with(live.len(), || Arc::new(placeholder_model()));
             while !pending.is_empty() {
+                // Metadata versions and relocations replaced parts: the rule applies again.
+                for &i in &pending {
+                    check_dep(&live[i].dep, &nodes, live[i].parent)?;
+                }
                 let poms: Vec<Coord> = pending
                     .iter()
                     .map(|&i| {
@@ -513,6 +530,30 @@ impl<'a> Resolver<'a> {
         };
         Ok((resolution, learned))
     }
+}
+
+const BAD_COORD_HINT: &str =
+    "the POM is hostile or broken; exclude the artifact that pulls it in with --exclude G:A";
+
+fn pom_gav(c: &Coord) -> String {
+    format!("{}:{}:{}", c.group, c.artifact, c.version)
+}
+
+/// The one coordinate rule ([`Coord::check`]) applied to a dependency a POM declared, after
+/// interpolation and before any path or URL is built from it. The error names that POM.
+fn check_dep(d: &ResolvedDep, nodes: &[Node], parent: Option<usize>) -> anyhow::Result<()> {
+    let Err(e) = d.coord().check() else {
+        return Ok(());
+    };
+    let declared = match parent {
+        Some(p) => format!("declared in the POM of {}", pom_gav(&nodes[p].coord)),
+        None => "a root of the lock".to_string(),
+    };
+    let what = format!("invalid dependency {}: {e}\n    {declared}", d.describe());
+    Err(anyhow::Error::new(
+        UserError::new(Exit::Input, format!("{what}\n    {}", chain(nodes, parent)))
+            .hint(BAD_COORD_HINT),
+    ))
 }
 
 /// The path from `parent` up to the roots, one `required by` line each.

@@ -70,9 +70,7 @@ impl LocalRepo {
     }
 
     fn path_of(&self, repo_path: &str) -> PathBuf {
-        let mut p = self.root.clone();
-        p.extend(repo_path.split('/'));
-        p
+        crate::paths::join_repo_path(&self.root, repo_path)
     }
 
     fn read(&self, file: &RepoFile, path: &Path, out: &mut Vec<FetchedFile>) -> anyhow::Result<()> {
@@ -245,6 +243,7 @@ impl<S: RepoSource> RepoSource for PomCache<S> {
         for got in self.inner.fetch_many(&rest)? {
             if matches!(got.file, RepoFile::Pom(_)) {
                 let path = self.dir.path_of(&got.file.repo_path());
+                crate::paths::ensure_under(&self.dir.root, &path)?;
                 crate::cache::write_atomic(&path, &got.bytes)
                     .with_context(|| format!("cannot cache the POM from {}", got.location))?;
             }

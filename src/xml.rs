@@ -78,7 +78,14 @@ pub enum XmlErrorKind {
     /// The document has no element at all.
     #[error("no root element")]
     NoRoot,
+    /// Elements nest deeper than [`MAX_DEPTH`]: no POM, metadata or settings file needs that, and
+    /// an unbounded tree would let a hostile file exhaust the stack of every later walk over it.
+    #[error("elements nest deeper than {MAX_DEPTH} levels")]
+    TooDeep,
 }
+
+/// The deepest element nesting accepted. Real POMs and settings files stay under 10 levels.
+pub const MAX_DEPTH: usize = 256;
 
 fn reference_message(error: &EscapeError) -> String {
     match error {
@@ -106,7 +113,13 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
         let blank = matches!(&event, Event::Text(t)
             if t.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')));
         match event {
-            Event::Start(tag) => stack.push(element(&tag)),
+            Event::Start(tag) => {
+                // The bottom of the stack is the document, so its length is the new depth.
+                if stack.len() > MAX_DEPTH {
+                    return Err(fail(reader.buffer_position(), XmlErrorKind::TooDeep));
+                }
+                stack.push(element(&tag));
+            }
             Event::Empty(tag) => push_child(&mut stack, element(&tag)),
             Event::End(_) => {
                 if stack.len() < 2 {
@@ -228,5 +241,16 @@ mod tests {
         assert_eq!(e.offset, 6);
         let e = parse(b"<?xml version=\"1.0\"?>").unwrap_err();
         assert_eq!(e.to_string(), "no root element");
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let nested = |depth: usize| "<a>".repeat(depth) + &"</a>".repeat(depth);
+        assert!(parse(nested(MAX_DEPTH).as_bytes()).is_ok());
+        let e = parse(nested(MAX_DEPTH + 1).as_bytes()).unwrap_err();
+        assert!(matches!(e.kind, XmlErrorKind::TooDeep), "{e:?}");
+        // The audit's 300,000 levels fail the same way, without overflowing the stack.
+        let e = parse(nested(300_000).as_bytes()).unwrap_err();
+        assert!(matches!(e.kind, XmlErrorKind::TooDeep), "{e:?}");
     }
 }

@@ -5,6 +5,8 @@
 //! remote it downloaded from (and `maven-metadata-local.xml` for installed artifacts), so callers
 //! merge every document they get for an artifact, as Maven does.
 
+use std::collections::HashSet;
+
 use anyhow::Context;
 
 use super::pom::parse_xml;
@@ -15,6 +17,8 @@ use super::version::Version;
 pub struct Metadata {
     /// Distinct versions in the order first seen.
     pub versions: Vec<String>,
+    /// The same versions as a set, so that merging stays linear however many a document lists.
+    seen: HashSet<String>,
 }
 
 impl Metadata {
@@ -35,7 +39,7 @@ impl Metadata {
             .map(|v| v.text.clone())
             .filter(|v| !v.is_empty());
         for v in listed {
-            if !self.versions.contains(&v) {
+            if self.seen.insert(v.clone()) {
                 self.versions.push(v);
             }
         }
@@ -70,5 +74,28 @@ mod tests {
         assert_eq!(m.newest_release(|_| true).as_deref(), Some("4.0.0"));
         assert!(m.merge_xml(b"<project/>").is_err());
         assert!(m.merge_xml(b"<metadata><versioning>").is_err());
+    }
+
+    #[test]
+    fn merging_many_versions_is_linear() {
+        // The audit's 300,000 versions took 102 s with a list scan; with the set it is instant.
+        let doc = |from: usize| {
+            let versions: String = (from..from + 300_000)
+                .map(|i| format!("<version>1.{i}</version>"))
+                .collect();
+            format!("<metadata><versioning><versions>{versions}</versions></versioning></metadata>")
+        };
+        let mut m = Metadata::default();
+        let started = std::time::Instant::now();
+        m.merge_xml(doc(0).as_bytes()).unwrap();
+        m.merge_xml(doc(150_000).as_bytes()).unwrap();
+        assert_eq!(m.versions.len(), 450_000);
+        assert_eq!(m.versions[0], "1.0");
+        // A generous bound: the quadratic merge this replaces needed minutes for this input.
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }

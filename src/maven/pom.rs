@@ -28,6 +28,9 @@ pub fn parse_xml(bytes: &[u8]) -> anyhow::Result<Element> {
                 anyhow::anyhow!("malformed XML: unexpected end of file inside <{open}>")
             }
             XmlErrorKind::NoRoot => anyhow::anyhow!("malformed XML: no root element"),
+            kind @ XmlErrorKind::TooDeep => {
+                anyhow::anyhow!("malformed XML near byte {pos}: {kind}")
+            }
         }
     })
 }

@@ -241,7 +241,9 @@ impl<S: RepoSource> RepoSource for PomCache<S> {
             return Ok(out);
         }
         for got in self.inner.fetch_many(&rest)? {
-            if matches!(got.file, RepoFile::Pom(_)) {
+            // A POM that does not parse is passed on for the resolver to report, but never
+            // kept: a cached bad POM would fail every later run, even against a good repository.
+            if matches!(got.file, RepoFile::Pom(_)) && super::pom::parse_xml(&got.bytes).is_ok() {
                 let path = self.dir.path_of(&got.file.repo_path());
                 crate::paths::ensure_under(&self.dir.root, &path)?;
                 crate::cache::write_atomic(&path, &got.bytes)

@@ -1009,3 +1009,30 @@ fn jobs_bounds_parallel_downloads() {
         }
     }
 }
+
+/// Issue 13, findings 2 and 12: a lockfile coordinate that mvn would interpolate (`${env.…}`) or
+/// that decodes to a path step (`%2e%2e`) is refused while the lockfile is read, before any
+/// download or mvn run, and the secret's value is never printed.
+#[test]
+fn lockfile_coordinates_with_expressions_or_escapes_are_refused() {
+    for coords in ["g.q:nothere:${env.KCLRS_TEST_SECRET}", "g.q:%2e%2e:1"] {
+        let sb = Sandbox::new();
+        let lock = sb.write(
+            "work/jars.lock",
+            format!(
+                "version = 1\nroots = []\n\n[[artifact]]\ncoords = \"{coords}\"\nsha256 = \"{}\"\nsize = 1\n",
+                "0".repeat(64)
+            ),
+        );
+        let out = sb
+            .cmd(["download-jars", "--lockfile"])
+            .arg(&lock)
+            .env("KCLRS_TEST_SECRET", "s3cr3t-value")
+            .output()
+            .unwrap();
+        assert_exit(&sb, &out, 3);
+        let text = sb.transcript(&out);
+        assert!(!text.contains("s3cr3t-value"), "{text}");
+        assert!(text.contains("jars.lock"), "{text}");
+    }
+}

@@ -22,7 +22,9 @@ use reqwest::StatusCode;
 
 use super::local::{self, Cached};
 use super::progress::{FileBar, Progress};
-use super::{fetched, one_line, redact_url, FetchOptions, HttpOptions, Outcome, Source};
+use super::{
+    fetched, one_line, redact_raw_url, redact_url, FetchOptions, HttpOptions, Outcome, Source,
+};
 use crate::cache::{self, Cache, Hasher};
 use crate::lockfile::LockedArtifact;
 use crate::maven::settings::Remote;
@@ -133,8 +135,9 @@ fn client(remote: &Remote, http: &HttpOptions) -> anyhow::Result<reqwest::Client
         .redirect(policy)
         .user_agent(concat!("kclrs/", env!("CARGO_PKG_VERSION")));
     if let Some(p) = &remote.proxy {
-        let mut proxy = reqwest::Proxy::all(&p.url)
-            .with_context(|| format!("bad proxy URL {} for {}", redact_url(&p.url), remote.id))?;
+        let mut proxy = reqwest::Proxy::all(&p.url).with_context(|| {
+            format!("bad proxy URL {} for {}", redact_raw_url(&p.url), remote.id)
+        })?;
         if let Some(c) = &p.credentials {
             proxy = proxy.basic_auth(&c.username, &c.password);
         }

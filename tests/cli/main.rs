@@ -14,4 +14,5 @@ mod lock;
 mod maven_config;
 mod properties;
 mod sample;
+mod security;
 mod server;

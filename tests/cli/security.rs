@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Output;
 
 use crate::download::{sample_arts, write_lock};
+use crate::server::Server;
 use crate::support::*;
 
 /// The password every hostile URL here carries; no output may contain it.
@@ -70,4 +71,41 @@ fn unusable_repository_urls_never_echo_their_password() {
         assert_secret_hidden(&sb, &out);
         assert!(stderr(&out).contains("mirror corp"), "{}", stderr(&out));
     }
+}
+
+/// Finding 3: the `mvn` fallback relays Maven's error, which names a mirror by its URL as written
+/// in settings.xml, password included; kclrs hides the user-info, in text and in `--json`.
+/// (The server's encrypted password makes kclrs skip the mirror and ask the real `mvn`, which
+/// tries the loopback mirror, finds nothing and fails.)
+#[test]
+fn mvn_fallback_output_never_shows_a_mirror_password() {
+    let sb = Sandbox::new();
+    let lock = write_lock(&sb, &sample_arts()[..1]);
+    let empty = Server::start(&sb.root().join("nothing"));
+    let url = empty
+        .url()
+        .replace("http://", &format!("http://user:{SECRET}@"));
+    sb.write(
+        "home/.m2/settings.xml",
+        format!(
+            "<settings><mirrors><mirror><id>corp</id><mirrorOf>*</mirrorOf><url>{url}</url>\
+             </mirror></mirrors><servers><server><id>corp</id><username>u</username>\
+             <password>{{COQLCE6DU6GtcS5P=}}</password></server></servers></settings>"
+        ),
+    );
+    for json in [false, true] {
+        let args: &[&str] = if json { &["--json"] } else { &[] };
+        let out = download_jars(&sb, &lock, args, &[]);
+        assert_exit(&sb, &out, 5);
+        assert_secret_hidden(&sb, &out);
+        let text = sb.transcript(&out);
+        assert!(
+            text.contains(&format!("***@127.0.0.1:{}", empty.port)),
+            "Maven's message about the mirror is relayed:\n{text}"
+        );
+    }
+    assert!(
+        empty.count("maven-dependency-plugin") > 0,
+        "mvn asked the mirror"
+    );
 }

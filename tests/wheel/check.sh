@@ -98,6 +98,15 @@ t=$(now)
   --find-links "$work/dist" -r examples/requirements.txt || fail "pip install -r examples/requirements.txt"
 install_time=$(elapsed "$t")
 [ -x "$venv/bin/kclrs" ] || fail "pip install put no kclrs in $venv/bin"
+# examples/pyproject.toml's dependencies must be met by what was just installed (pip, offline).
+if "$venv/bin/python" -c 'import tomllib' 2>/dev/null; then
+  mapfile -t deps < <("$venv/bin/python" -c 'import sys, tomllib; print("\n".join(tomllib.load(open(sys.argv[1], "rb"))["project"]["dependencies"]))' examples/pyproject.toml)
+  printf '%s\n' "${deps[@]}" | grep -q '^kclrs' || fail "examples/pyproject.toml does not depend on kclrs"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-index --find-links "$work/dist" "${deps[@]}" ||
+    fail "examples/pyproject.toml's dependencies (${deps[*]}) are not met by kclrs $version"
+else
+  say "skipped the examples/pyproject.toml check: this Python has no tomllib (3.11+)"
+fi
 
 # --- everything below runs without Rust, in an empty directory, with a fresh HOME -------------
 stripped=

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::cache::Cache;
-use crate::cli::{CacheArgs, Cli, Command, LaunchArgs, LockfileArgs, SourceArgs};
+use crate::cli::{
+    CacheArgs, ClasspathLaunchArgs, Cli, Command, LaunchArgs, LockfileArgs, SourceArgs,
+};
 use crate::env::Env;
 use crate::error::{Exit, UserError};
 use crate::fetch::{FetchOptions, HttpOptions, MvnFallback};
@@ -19,6 +21,7 @@ use crate::ui;
 
 pub mod completions;
 pub mod download_jars;
+pub mod helper;
 pub mod java;
 pub mod lock;
 pub mod print_classpath;
@@ -28,7 +31,10 @@ pub mod verify;
 
 /// Runs the parsed subcommand.
 pub fn dispatch(cli: Cli, env: &Env) -> anyhow::Result<ExitCode> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        return helper::run(&cli, env);
+    };
+    match command {
         Command::PrintCommand(args) => print_command::run(&args, env),
         Command::PrintClasspath(args) => print_classpath::run(&args, env),
         Command::Run(args) => run::run(&args, env),
@@ -127,16 +133,31 @@ pub fn launch_options(
     env: &Env,
 ) -> anyhow::Result<LaunchOptions> {
     Ok(LaunchOptions {
-        properties: launch.properties.clone(),
-        sample: launch.sample,
-        classpath: launch.classpath.clone(),
         log_configuration: launch.log_configuration.clone(),
         java: launch.java.clone(),
         jvm_args: launch.jvm_args.clone(),
+        ..classpath_options(&launch.cp, lockfile, cache, env)?
+    })
+}
+
+/// The classpath flags as launch options without Java, JVM options or log configuration.
+pub fn classpath_options(
+    cp: &ClasspathLaunchArgs,
+    lockfile: &LockfileArgs,
+    cache: &CacheArgs,
+    env: &Env,
+) -> anyhow::Result<LaunchOptions> {
+    Ok(LaunchOptions {
+        properties: cp.properties.clone(),
+        sample: cp.sample,
+        classpath: cp.classpath.clone(),
+        log_configuration: None,
+        java: None,
+        jvm_args: Vec::new(),
         lockfile: lockfile.lockfile.clone(),
         cache_dir_flag: cache.cache_dir.clone(),
         cache: cache_from(cache, env)?,
-        jars_dir: launch.jars_dir.clone(),
-        strict: launch.strict,
+        jars_dir: cp.jars_dir.clone(),
+        strict: cp.strict,
     })
 }

@@ -1,0 +1,236 @@
+//! Issue 9, a new user's first minutes: the helper's own command line, tips for habits from
+//! other launchers, errors that fit one screen, and help that shows examples.
+
+use std::path::PathBuf;
+
+use crate::support::*;
+
+const JDK17: &str = "/usr/lib/jvm/java-17-openjdk-amd64";
+
+/// A properties file with every key the daemon requires, running a program that exists.
+fn write_properties(sb: &Sandbox, rel: &str) -> PathBuf {
+    sb.write(
+        rel,
+        "executableName = sh\napplicationName = kclrs-test\nstreamName = words\n\
+         AwsCredentialsProvider = DefaultCredentialsProvider\n",
+    )
+}
+
+/// Runs both command lines in the same sandbox and asserts identical exit code, stdout, stderr.
+#[track_caller]
+fn assert_same(sb: &Sandbox, helper: &[&str], kclrs: &[&str]) -> String {
+    let a = sb.transcript(&sb.run(helper));
+    let b = sb.transcript(&sb.run(kclrs));
+    assert_eq!(a, b, "helper: {helper:?}\nkclrs: {kclrs:?}");
+    a
+}
+
+#[test]
+fn helper_command_line_prints_what_the_subcommands_print() {
+    let sb = Sandbox::new();
+    let props = write_properties(&sb, "app/app.properties");
+    let props = props.to_str().unwrap();
+    let extra = sb.write("extra/x.jar", "x");
+    let extra = extra.to_str().unwrap();
+    let log = sb.write("app/logback.xml", "<configuration/>");
+    let log = log.to_str().unwrap();
+    // The helper's README spelling, exactly.
+    let out = assert_same(
+        &sb,
+        &["--print_command", "--java", JDK17, "--properties", props],
+        &["print-command", "--java", JDK17, "--properties", props],
+    );
+    assert!(out.starts_with("exit: 0\n"), "{out}");
+    assert!(out.contains("MultiLangDaemon --properties-file"), "{out}");
+    // Every other helper spelling: short flags, --props/--prop, --path, -l, --sample.
+    assert_same(
+        &sb,
+        &[
+            "--print_command",
+            "-j",
+            JDK17,
+            "--props",
+            props,
+            "--path",
+            extra,
+            "-l",
+            log,
+        ],
+        &[
+            "print-command",
+            "-j",
+            JDK17,
+            "-p",
+            props,
+            "-c",
+            extra,
+            "-l",
+            log,
+        ],
+    );
+    assert_same(
+        &sb,
+        &[
+            "--print_command",
+            "--java",
+            JDK17,
+            "--use-sample-properties",
+        ],
+        &["print-command", "--java", JDK17, "--sample"],
+    );
+    // The helper needed --java for the classpath too; kclrs accepts and does not need it.
+    let out = assert_same(
+        &sb,
+        &[
+            "--print_classpath",
+            "--java",
+            JDK17,
+            "--prop",
+            props,
+            "-c",
+            extra,
+            "-l",
+            log,
+        ],
+        &["print-classpath", "-p", props, "-c", extra],
+    );
+    assert!(out.contains("[SANDBOX]/extra/x.jar:"), "{out}");
+    // Errors are the subcommand's too.
+    let out = assert_same(
+        &sb,
+        &["--print_command", "--java", JDK17],
+        &["print-command", "--java", JDK17],
+    );
+    assert!(out.starts_with("exit: 2\n"), "{out}");
+}
+
+#[test]
+fn helper_flags_stay_out_of_help_and_need_an_action() {
+    let sb = Sandbox::new();
+    let out = sb.run(["--help"]);
+    assert_exit(&sb, &out, 0);
+    let help = stdout(&out);
+    assert!(!help.contains("print_c"), "{help}");
+    let options = &help[help.find("Options:").unwrap()..help.find("Examples:").unwrap()];
+    for hidden in [
+        "--java",
+        "--sample",
+        "--properties",
+        "--log-configuration",
+        "-c",
+    ] {
+        assert!(!options.contains(hidden), "{hidden} in:\n{help}");
+    }
+    let out = sb.run(["--java", JDK17, "--sample"]);
+    assert_exit(&sb, &out, 2);
+    insta::assert_snapshot!(sb.transcript(&out), @r"
+    exit: 2
+    --- stdout
+    --- stderr
+    error: these are amazon_kclpy_helper.py flags: they need --print_command or --print_classpath
+    hint: write `kclrs print-command -p FILE` (or `kclrs --help` for every command)
+    ");
+    // Both actions at once is a usage error, as with the helper's argparse.
+    let out = sb.run(["--print_command", "--print_classpath", "--sample"]);
+    assert_exit(&sb, &out, 2);
+    // A subcommand after helper flags is not mixed with them.
+    let out = sb.run(["--sample", "print-command"]);
+    assert_exit(&sb, &out, 2);
+}
+
+#[test]
+fn run_after_double_dash_points_to_jvm_arg() {
+    let sb = Sandbox::new();
+    let out = sb.run(["run", "--sample", "--", "-Xmx1g", "-Dfoo=bar"]);
+    insta::assert_snapshot!(sb.transcript(&out), @r"
+    exit: 2
+    --- stdout
+    --- stderr
+    error: `kclrs run` takes no arguments after `--` (got -Xmx1g -Dfoo=bar)
+    hint: JVM options go in -J/--jvm-arg, one per flag: `kclrs run … -J-Xmx1g -J-Dfoo=bar`
+    ");
+}
+
+#[test]
+fn print_classpath_takes_only_the_flags_it_uses() {
+    let sb = Sandbox::new();
+    for flags in [
+        &["--java", JDK17][..],
+        &["-J-Xmx1g"],
+        &["--jvm-arg", "-Xmx1g"],
+        &["-l", "logback.xml"],
+    ] {
+        let mut args = vec!["print-classpath"];
+        args.extend_from_slice(flags);
+        let out = sb.run(&args);
+        assert_exit(&sb, &out, 2);
+        assert!(stderr(&out).contains("unexpected argument"), "{flags:?}");
+    }
+    // What it does use still works, --strict included (it turns properties warnings into errors).
+    let props = sb.write(
+        "app/app.properties",
+        "executableName = sh\napplicationName = a\nstreamName = s\n\
+         AwsCredentialsProvider = DefaultCredentialsProvider\nstreamname = typo\n",
+    );
+    let props = props.to_str().unwrap();
+    let out = sb.run([
+        "print-classpath",
+        "-p",
+        props,
+        "--jars-dir",
+        ".",
+        "-c",
+        "x.jar",
+    ]);
+    assert_exit(&sb, &out, 0);
+    let out = sb.run(["print-classpath", "-p", props, "--strict"]);
+    assert_exit(&sb, &out, 3);
+}
+
+#[test]
+fn every_subcommand_help_has_examples_and_its_environment() {
+    let sb = Sandbox::new();
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "print-command",
+            &["KCLRS_JAVA", "JAVA_HOME", "KCLRS_CACHE_DIR", "NO_COLOR"],
+        ),
+        ("print-classpath", &["KCLRS_CACHE_DIR"]),
+        (
+            "run",
+            &[
+                "KCLRS_JAVA",
+                "KCLRS_REPOSITORY",
+                "KCL_MVN_REPO_SEARCH_URL",
+                "KCLRS_RETRIES",
+            ],
+        ),
+        (
+            "download-jars",
+            &["KCLRS_REPOSITORY", "KCLRS_CONNECT_TIMEOUT", "HTTPS_PROXY"],
+        ),
+        ("verify", &["KCLRS_CACHE_DIR"]),
+        ("lock", &["KCLRS_REPOSITORY", "KCLRS_READ_TIMEOUT"]),
+        ("java", &["KCLRS_JAVA", "JAVA_HOME"]),
+        ("completions", &[]),
+    ];
+    for (cmd, vars) in cases {
+        for flag in ["--help", "-h"] {
+            let out = sb.run([cmd, flag]);
+            assert_exit(&sb, &out, 0);
+            let help = stdout(&out);
+            assert!(
+                help.contains("Examples:\n  kclrs "),
+                "{cmd} {flag}:\n{help}"
+            );
+            assert!(help.contains("\nEnvironment:"), "{cmd} {flag}:\n{help}");
+            for var in *vars {
+                assert!(help.contains(var), "{cmd} {flag} lacks {var}:\n{help}");
+            }
+        }
+    }
+    for cmd in ["run", "download-jars", "lock"] {
+        let help = stdout(&sb.run([cmd, "--help"]));
+        assert!(help.contains("1..=64"), "{cmd}:\n{help}");
+    }
+}

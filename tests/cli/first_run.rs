@@ -234,3 +234,72 @@ fn every_subcommand_help_has_examples_and_its_environment() {
         assert!(help.contains("1..=64"), "{cmd}:\n{help}");
     }
 }
+
+/// A sandbox `bin/` folder to use as the whole PATH: only `sh` (for scripts), plus what a test
+/// adds, so no real `mvn` or `java` is found.
+fn bare_path(sb: &Sandbox) -> PathBuf {
+    let bin = sb.root().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink("/bin/sh", bin.join("sh")).unwrap();
+    bin
+}
+
+#[test]
+fn no_repository_and_no_mvn_is_one_cause_printed_once() {
+    let sb = Sandbox::new();
+    let bin = bare_path(&sb);
+    let out = sb
+        .cmd(["download-jars"])
+        .env("PATH", &bin)
+        .output()
+        .unwrap();
+    assert_exit(&sb, &out, 5);
+    let err = stderr(&out);
+    assert!(err.lines().count() <= 15, "{err}");
+    assert_eq!(err.matches("no remote repository is configured").count(), 1);
+    insta::assert_snapshot!(sb.transcript(&out));
+    // --json keeps every artifact (the built-in lock has 131) with its reasons.
+    let out = sb
+        .cmd(["download-jars", "--json"])
+        .env("PATH", &bin)
+        .output()
+        .unwrap();
+    assert_exit(&sb, &out, 5);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let missing = json["missing"].as_array().unwrap();
+    assert_eq!(missing.len(), 131);
+    assert_eq!(json["total"], 131);
+    assert!(missing
+        .iter()
+        .all(|m| m["reasons"][1] == "no remote repository is configured"));
+    assert_eq!(
+        missing[130]["coords"], "commons-logging:commons-logging:1.3.5",
+        "the last locked jar is listed too"
+    );
+}
+
+#[test]
+fn failing_mvn_block_is_printed_once_without_install_hint() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let bin = bare_path(&sb);
+    let mvn = bin.join("mvn");
+    std::fs::write(
+        &mvn,
+        "#!/bin/sh\necho '[INFO] Scanning for projects...'\n\
+         echo '[ERROR] Failed to execute goal on project kclrs-fetch: Could not transfer artifact'\n\
+         echo '[ERROR] Network is unreachable'\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&mvn, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = sb
+        .cmd(["download-jars"])
+        .env("PATH", &bin)
+        .output()
+        .unwrap();
+    assert_exit(&sb, &out, 5);
+    let err = stderr(&out);
+    assert_eq!(err.matches("Network is unreachable").count(), 1, "{err}");
+    assert!(!err.contains("install"), "{err}");
+    insta::assert_snapshot!(sb.transcript(&out));
+}

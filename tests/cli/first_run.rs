@@ -303,3 +303,43 @@ fn failing_mvn_block_is_printed_once_without_install_hint() {
     assert!(!err.contains("install"), "{err}");
     insta::assert_snapshot!(sb.transcript(&out));
 }
+
+/// A loopback port nothing listens on (bound, then closed).
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[test]
+fn unreachable_repositories_are_given_up_on_whole_one_line_each() {
+    let sb = Sandbox::new();
+    let bin = bare_path(&sb);
+    // One host refuses connections, the other fails TLS (a certificate kclrs does not trust).
+    let empty = sb.root().join("remote");
+    std::fs::create_dir_all(&empty).unwrap();
+    let tls = crate::server::Server::start_tls(&empty, &crate::server::TestCert::new());
+    let refused = format!("http://127.0.0.1:{}/maven2/", closed_port());
+    let out = sb
+        .cmd([
+            "download-jars",
+            "--repository",
+            &refused,
+            "--repository",
+            &tls.url(),
+        ])
+        .env("PATH", &bin)
+        .env("KCLRS_RETRIES", "2")
+        .output()
+        .unwrap();
+    assert_exit(&sb, &out, 5);
+    let err = stderr(&out);
+    assert_eq!(err.matches("is unreachable").count(), 2, "{err}");
+    // No file was asked for once the host was given up on: the TLS server saw no request.
+    assert_eq!(tls.seen().len(), 0);
+    insta::with_settings!({filters => vec![
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
+        (r"\(os error \d+\)", "(os error [N])"),
+    ]}, {
+        insta::assert_snapshot!(sb.transcript(&out));
+    });
+}

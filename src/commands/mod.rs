@@ -52,12 +52,41 @@ pub fn lock_from(args: &LockfileArgs, env: &Env) -> anyhow::Result<Lockfile> {
     Lockfile::load(path.as_deref())
 }
 
-/// The cache selected by `--cache-dir`, `KCLRS_CACHE_DIR` or the platform default.
+/// The cache selected by `--cache-dir`, `KCLRS_CACHE_DIR` or the platform default. A root that
+/// can never be a folder (it, or a parent, is a file) is refused here, naming where it came from,
+/// rather than failing later as an unexpected I/O error.
 pub fn cache_from(args: &CacheArgs, env: &Env) -> anyhow::Result<Cache> {
-    let root: PathBuf = match &args.cache_dir {
-        Some(dir) => env.absolute(dir),
-        None => env.default_cache_dir()?,
+    let (root, from): (PathBuf, &str) = match &args.cache_dir {
+        Some(dir) => (env.absolute(dir), "--cache-dir"),
+        None if env.var_os("KCLRS_CACHE_DIR").is_some() => {
+            (env.default_cache_dir()?, "KCLRS_CACHE_DIR")
+        }
+        None => (env.default_cache_dir()?, "the default cache folder"),
     };
+    if let Some(file) = root
+        .ancestors()
+        .find(|p| p.symlink_metadata().is_ok())
+        .filter(|p| !p.is_dir())
+    {
+        return Err(UserError::new(
+            Exit::Usage,
+            format!(
+                "cannot use {} as the kclrs cache ({from}): {} is a file, not a folder",
+                root.display(),
+                file.display()
+            ),
+        )
+        .hint(match from {
+            "--cache-dir" => {
+                "pass --cache-dir a folder kclrs may create, e.g. --cache-dir ~/.cache/kclrs"
+            }
+            "KCLRS_CACHE_DIR" => {
+                "set KCLRS_CACHE_DIR to a folder kclrs may create, or unset it to use the default"
+            }
+            _ => "pass --cache-dir DIR or set KCLRS_CACHE_DIR to a folder kclrs may create",
+        })
+        .into());
+    }
     Ok(Cache::new(root))
 }
 

@@ -343,3 +343,23 @@ fn unreachable_repositories_are_given_up_on_whole_one_line_each() {
         insta::assert_snapshot!(sb.transcript(&out));
     });
 }
+
+#[test]
+fn cache_under_a_file_names_the_flag_or_variable() {
+    let sb = Sandbox::new();
+    let file = sb.write("afile", "not a folder");
+    let under = file.join("cache");
+    let under = under.to_str().unwrap();
+    let mut transcript = String::new();
+    let by_flag = sb.run(["download-jars", "--cache-dir", under]);
+    assert_exit(&sb, &by_flag, 2);
+    transcript.push_str(&sb.transcript(&by_flag));
+    let by_var = sb
+        .cmd(["run", "--sample"])
+        .env("KCLRS_CACHE_DIR", under)
+        .output()
+        .unwrap();
+    assert_exit(&sb, &by_var, 2);
+    transcript.push_str(&sb.transcript(&by_var));
+    insta::assert_snapshot!(transcript);
+}

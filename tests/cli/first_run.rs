@@ -363,3 +363,34 @@ fn cache_under_a_file_names_the_flag_or_variable() {
     transcript.push_str(&sb.transcript(&by_var));
     insta::assert_snapshot!(transcript);
 }
+
+#[test]
+fn missing_keys_hint_names_the_sample_file() {
+    let sb = Sandbox::new();
+    let props = sb.write("app/app.properties", "streamName = words\n");
+    let out = sb.run(["print-command", "-p", props.to_str().unwrap()]);
+    assert_exit(&sb, &out, 3);
+    let version = format!("/samples/{}/", env!("CARGO_PKG_VERSION"));
+    let text = sb.transcript(&out).replace(&version, "/samples/[VERSION]/");
+    insta::assert_snapshot!(text, @r"
+    exit: 3
+    --- stdout
+    --- stderr
+    error: [SANDBOX]/app/app.properties: missing required keys: executableName, applicationName, AwsCredentialsProvider
+    hint: add them to the file; the sample [SANDBOX]/cache/samples/[VERSION]/sample.properties sets every one of them
+    ");
+    // The file the hint names exists and has every key.
+    let sample = sb.cache().join(format!(
+        "samples/{}/sample.properties",
+        env!("CARGO_PKG_VERSION")
+    ));
+    let text = std::fs::read_to_string(sample).unwrap();
+    for key in [
+        "executableName",
+        "applicationName",
+        "streamName",
+        "AwsCredentialsProvider",
+    ] {
+        assert!(text.contains(&format!("{key} = ")), "{key}:\n{text}");
+    }
+}

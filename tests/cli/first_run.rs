@@ -394,3 +394,43 @@ fn missing_keys_hint_names_the_sample_file() {
         assert!(text.contains(&format!("{key} = ")), "{key}:\n{text}");
     }
 }
+
+#[test]
+fn java_flag_must_name_the_java_launcher() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let script = |name: &str, body: &str| {
+        let path = sb.write(&format!("bin/{name}"), format!("#!/bin/sh\n{body}\n"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let mut transcript = String::new();
+    for tool in ["javac", "jshell"] {
+        let path = format!("{JDK17}/bin/{tool}");
+        let out = sb.run(["print-command", "--sample", "--java", &path]);
+        assert_exit(&sb, &out, 4);
+        transcript.push_str(&sb.transcript(&out));
+    }
+    // Another name: what `-version` says decides. A javac-like answer is refused…
+    let odd = script("my-wrapper", "echo 'javac 17.0.1'");
+    let out = sb.run(["run", "--sample", "--java", &odd]);
+    assert_exit(&sb, &out, 4);
+    transcript.push_str(&sb.transcript(&out));
+    insta::assert_snapshot!(transcript);
+    // …a launcher's answer is accepted, and so is a symlink named java to the real launcher.
+    let wrapper = script(
+        "java17",
+        &format!("if [ \"$1\" = -version ]; then echo 'openjdk version \"17.0.1\"' >&2; exit 0; fi\nexec {JDK17}/bin/java \"$@\""),
+    );
+    let out = sb.run(["print-command", "--sample", "--java", &wrapper]);
+    assert_exit(&sb, &out, 0);
+    let link = sb.root().join("bin/java");
+    std::os::unix::fs::symlink(format!("{JDK17}/bin/java"), &link).unwrap();
+    let out = sb.run([
+        "print-command",
+        "--sample",
+        "--java",
+        link.to_str().unwrap(),
+    ]);
+    assert_exit(&sb, &out, 0);
+}

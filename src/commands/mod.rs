@@ -91,7 +91,8 @@ pub fn cache_from(args: &CacheArgs, env: &Env) -> anyhow::Result<Cache> {
 }
 
 /// Turns the source flags (and Maven's settings) into [`FetchOptions`]. `quiet` hides progress.
-/// `KCLRS_CONNECT_TIMEOUT`, `KCLRS_READ_TIMEOUT` (seconds) and `KCLRS_RETRIES` tune the network.
+/// `KCLRS_CONNECT_TIMEOUT`, `KCLRS_READ_TIMEOUT`, `KCLRS_ARTIFACT_TIMEOUT` (seconds) and
+/// `KCLRS_RETRIES` tune the network.
 pub fn fetch_options(source: &SourceArgs, quiet: bool, env: &Env) -> anyhow::Result<FetchOptions> {
     let user_settings = source.settings.as_deref().map(|p| env.absolute(p));
     let loaded = settings::load(env, user_settings.as_deref())?;
@@ -115,6 +116,8 @@ pub fn fetch_options(source: &SourceArgs, quiet: bool, env: &Env) -> anyhow::Res
         connect_timeout: seconds_var(env, "KCLRS_CONNECT_TIMEOUT")?
             .unwrap_or(defaults.connect_timeout),
         read_timeout: seconds_var(env, "KCLRS_READ_TIMEOUT")?.unwrap_or(defaults.read_timeout),
+        file_deadline: seconds_var(env, "KCLRS_ARTIFACT_TIMEOUT")?
+            .unwrap_or(defaults.file_deadline),
         retries: match env.var("KCLRS_RETRIES") {
             Some(v) => v.trim().parse().map_err(|_| bad_var("KCLRS_RETRIES", &v))?,
             None => defaults.retries,

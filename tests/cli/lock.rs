@@ -199,18 +199,18 @@ fn highest_class_major(jar: &Path) -> Option<u16> {
 
 /// A small repository in the sandbox: POMs, jars with one class of a given major version, and
 /// `.sha1` files computed from the bytes.
-struct MiniRepo {
-    root: PathBuf,
+pub(crate) struct MiniRepo {
+    pub(crate) root: PathBuf,
 }
 
 impl MiniRepo {
-    fn new(sb: &Sandbox) -> MiniRepo {
+    pub(crate) fn new(sb: &Sandbox) -> MiniRepo {
         let root = sb.root().join("repo");
         std::fs::create_dir_all(&root).unwrap();
         MiniRepo { root }
     }
 
-    fn put(&self, rel: &str, bytes: &[u8]) {
+    pub(crate) fn put(&self, rel: &str, bytes: &[u8]) {
         let path = self.root.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, bytes).unwrap();
@@ -222,7 +222,7 @@ impl MiniRepo {
     }
 
     /// Publishes `g:a:v` with a jar whose class has `major`, depending on `deps` (`g:a:v`).
-    fn publish(&self, gav: &str, major: u16, deps: &[&str]) {
+    pub(crate) fn publish(&self, gav: &str, major: u16, deps: &[&str]) {
         let mut body = String::from("<dependencies>");
         for d in deps {
             let q: Vec<&str> = d.split(':').collect();

@@ -37,7 +37,19 @@ pub fn run(args: &DownloadJarsArgs, env: &Env) -> anyhow::Result<ExitCode> {
         let coords: Vec<_> = lock.artifacts.iter().map(|a| a.coord.clone()).collect();
         fetch::dest_names(&coords)?;
     }
-    let report = fetch::ensure_jars(&lock, &cache, &options, env)?;
+    let report = match fetch::ensure_jars(&lock, &cache, &options, env) {
+        Ok(report) => report,
+        Err(err) => {
+            // The error line lists a handful; the JSON keeps every artifact and reason.
+            if let (true, Some(missing)) = (
+                args.output.json,
+                err.downcast_ref::<fetch::MissingArtifacts>(),
+            ) {
+                ui::print_json(missing)?;
+            }
+            return Err(err);
+        }
+    };
     let dest = match &args.dest {
         Some(dir) => Some(fetch::materialize(
             &report,

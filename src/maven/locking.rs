@@ -65,8 +65,8 @@ pub fn classpath(resolution: &Resolution) -> Vec<Coord> {
 /// One jar fetched and checked.
 #[derive(Clone, Debug)]
 pub struct Checked {
+    /// The lock entry, with the Java version its classes need.
     pub locked: LockedArtifact,
-    pub min_java: Option<u32>,
     /// Which checksum files were compared (`sha1`, …; `kclrs cache` for a jar whose cache stamp
     /// vouches for it); empty if the repository had none.
     pub verified_with: Vec<&'static str>,
@@ -119,11 +119,11 @@ pub fn from_cache(cache: &Cache, coord: &Coord, env: &Env) -> anyhow::Result<Opt
         return Ok(None);
     }
     Ok(Some(Checked {
-        min_java: jar_min_java(coord, &bytes, &location)?,
         locked: LockedArtifact {
             coord: coord.clone(),
             sha256,
             size: bytes.len() as u64,
+            min_java: jar_min_java(coord, &bytes, &location)?,
         },
         verified_with: vec!["kclrs cache"],
         location,
@@ -245,8 +245,8 @@ fn check(coord: &Coord, jar: &FetchedFile, sums: &[&FetchedFile]) -> anyhow::Res
             coord: coord.clone(),
             sha256,
             size: jar.bytes.len() as u64,
+            min_java,
         },
-        min_java,
         verified_with,
         location: jar.location.clone(),
     })

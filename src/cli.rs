@@ -159,6 +159,9 @@ pub struct PrintCommandArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CommandFormat::Shell)]
     pub format: CommandFormat,
+    /// Use a Java older than the lock's minimum anyway, with a warning (also KCLRS_IGNORE_JAVA_VERSION=1).
+    #[arg(long)]
+    pub ignore_java_version: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -200,6 +203,9 @@ pub struct RunArgs {
     /// No progress output while fetching jars.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Use a Java older than the lock's minimum anyway, with a warning (also KCLRS_IGNORE_JAVA_VERSION=1).
+    #[arg(long)]
+    pub ignore_java_version: bool,
 }
 
 #[derive(Debug, Clone, Args)]

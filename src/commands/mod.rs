@@ -186,14 +186,9 @@ pub fn classpath_options(
         lockfile: lockfile.lockfile.clone(),
         cache_dir_flag: cache.cache_dir.clone(),
         cache: cache_from(cache, env)?,
-<<<<<<< HEAD
-        jars_dir: launch.jars_dir.clone(),
-        strict: launch.strict,
-        ignore_java_version: None,
-=======
         jars_dir: cp.jars_dir.clone(),
         strict: cp.strict,
->>>>>>> main
+        ignore_java_version: None,
     })
 }
 

@@ -167,8 +167,8 @@ pub fn no_java_error(env: &Env, found: &Discovery, flag: bool, needs: &Needs) ->
         };
         let reason = c.rejected.as_deref().unwrap_or("unusable");
         let error = UserError::new(Exit::Java, format!("{given}: {reason}"));
-        // Too old (it has a version, so only the version can be the reason).
-        if c.feature > 0 {
+        // Too old, rather than not a usable launcher at all.
+        if c.feature > 0 && c.feature < min_feature {
             let point_at = match c.source {
                 Source::Flag => "pass it with --java",
                 _ => "point KCLRS_JAVA at it",

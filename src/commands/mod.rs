@@ -191,5 +191,28 @@ pub fn classpath_options(
         cache: cache_from(cache, env)?,
         jars_dir: cp.jars_dir.clone(),
         strict: cp.strict,
+        ignore_java_version: None,
     })
+}
+
+/// Who asked to start a Java older than the lock's minimum: `--ignore-java-version`, else
+/// `KCLRS_IGNORE_JAVA_VERSION` set to 1/true/yes (0/false/no/empty: not asked; anything else is
+/// a usage error rather than a guess).
+pub fn ignore_java_version(flag: bool, env: &Env) -> anyhow::Result<Option<String>> {
+    const VAR: &str = "KCLRS_IGNORE_JAVA_VERSION";
+    if flag {
+        return Ok(Some("--ignore-java-version".to_string()));
+    }
+    let Some(value) = env.var(VAR) else {
+        return Ok(None);
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Ok(Some(format!("{VAR}={value}"))),
+        "" | "0" | "false" | "no" => Ok(None),
+        _ => Err(
+            UserError::new(Exit::Usage, format!("{VAR}={value:?} is not 1 or 0"))
+                .hint("set it to 1 to start a Java older than the lock's minimum, or unset it")
+                .into(),
+        ),
+    }
 }

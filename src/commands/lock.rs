@@ -53,9 +53,13 @@ fn sources(args: &LockArgs, env: &Env) -> anyhow::Result<Sources> {
         .map(|d| Rc::new(LocalRepo::new(d)));
     let mut remote = Chain::default();
     let remotes = RemoteRepos::new(&options, &cache, env)?;
+    // `mvn` is the last resort when nothing is configured, also behind the `central` read from
+    // Maven's super POM.
+    let mvn_behind = options.remotes.iter().all(|r| r.from_super_pom);
     if !remotes.is_empty() {
         remote.sources.push(Box::new(remotes));
-    } else if let Some(mvn) = &options.mvn {
+    }
+    if let (true, Some(mvn)) = (mvn_behind, &options.mvn) {
         remote.sources.push(Box::new(AskMvn {
             env: env.clone(),
             settings_file: mvn.settings_file.clone(),

@@ -688,6 +688,7 @@ mod tests {
         use crate::maven::settings::{Credentials, Proxy};
         let (port, head) = capture_one();
         let remote = Remote {
+            from_super_pom: false,
             id: "corp".into(),
             url: "http://127.0.0.1:9/maven2/".into(),
             credentials: Some(Credentials {

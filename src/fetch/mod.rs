@@ -235,7 +235,9 @@ fn ensure_jars_with(
     }
 
     let mut mvn_state = MvnState::NotAsked;
-    if !missing.is_empty() && options.remotes.is_empty() {
+    // `mvn` is the last resort when nothing is configured, also after the `central` read from
+    // Maven's super POM could not serve everything (Maven may know more, e.g. from its settings).
+    if !missing.is_empty() && options.remotes.iter().all(|r| r.from_super_pom) {
         if let Some(mvn) = &options.mvn {
             let coords: Vec<Coord> = missing
                 .iter()
@@ -411,7 +413,7 @@ fn missing_error(
          mirror of `central` in ~/.m2/settings.xml)";
     let hint = if options.offline {
         "run again without --offline (and without <offline>true</offline> in settings.xml), or put the files in the local Maven repository".to_string()
-    } else if !options.remotes.is_empty() {
+    } else if !options.remotes.iter().all(|r| r.from_super_pom) {
         "check the repository URLs and credentials (--repository, KCLRS_REPOSITORY, KCL_MVN_REPO_SEARCH_URL, \
          settings.xml), or pass another repository with --repository"
             .to_string()

@@ -38,6 +38,89 @@ pub fn find_mvn(env: &Env) -> Option<PathBuf> {
     which::which_in(name, Some(path), &env.cwd).ok()
 }
 
+/// The Maven installations kclrs would ask, in Maven's own order: `MAVEN_HOME`, `M2_HOME`, then
+/// the folder above the `bin/` of the `mvn` on PATH (symlinks resolved, so `/usr/bin/mvn` leads to
+/// `/usr/share/maven`). Callers take the first that has what they look for.
+pub fn maven_homes(env: &Env) -> Vec<PathBuf> {
+    let mut homes: Vec<PathBuf> = ["MAVEN_HOME", "M2_HOME"]
+        .iter()
+        .filter_map(|var| env.var_os(var))
+        .map(|home| env.absolute(Path::new(&home)))
+        .collect();
+    if let Some(home) = find_mvn(env)
+        .and_then(|mvn| std::fs::canonicalize(mvn).ok())
+        .and_then(|mvn| Some(mvn.parent()?.parent()?.to_path_buf()))
+    {
+        homes.push(home);
+    }
+    homes
+}
+
+/// The entry of `maven-model-builder-*.jar` that holds Maven's super POM, which every project
+/// inherits and which declares the `central` repository.
+const SUPER_POM_ENTRY: &str = "org/apache/maven/model/pom-4.0.0.xml";
+/// The largest super POM read; Maven's own is a few KiB.
+const MAX_SUPER_POM: u64 = 1 << 20;
+
+/// The `central` repository as the installed Maven declares it in its super POM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SuperPomCentral {
+    /// The `<url>` as written.
+    pub url: String,
+    /// The `maven-model-builder` jar it was read from, for messages.
+    pub jar: PathBuf,
+}
+
+/// Reads the `central` URL from the super POM of the first Maven installation (see
+/// [`maven_homes`]) that has a `lib/maven-model-builder-*.jar`. `None` when there is no Maven, or
+/// its super POM cannot be read or declares no `central` with a URL: then `mvn` itself is the
+/// fallback, exactly as without this shortcut. kclrs names no remote of its own; this is the one
+/// Maven would use with the same settings.
+pub fn super_pom_central(env: &Env) -> Option<SuperPomCentral> {
+    let jar = maven_homes(env).into_iter().find_map(|home| {
+        let mut jars: Vec<PathBuf> = std::fs::read_dir(home.join("lib"))
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("maven-model-builder-") && n.ends_with(".jar"))
+            })
+            .collect();
+        // One per installation in practice; sorted so the choice never depends on the folder order.
+        jars.sort();
+        jars.pop()
+    })?;
+    let url = central_url_in_jar(&jar).ok()??;
+    Some(SuperPomCentral { url, jar })
+}
+
+/// The `central` `<url>` of the super POM inside `jar` (`Ok(None)`: no such repository).
+fn central_url_in_jar(jar: &Path) -> anyhow::Result<Option<String>> {
+    use std::io::Read;
+    let file =
+        std::fs::File::open(jar).with_context(|| format!("cannot open {}", jar.display()))?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
+        .with_context(|| format!("{} is not a jar", jar.display()))?;
+    let mut bytes = Vec::new();
+    zip.by_name(SUPER_POM_ENTRY)
+        .with_context(|| format!("{} has no {SUPER_POM_ENTRY}", jar.display()))?
+        .take(MAX_SUPER_POM)
+        .read_to_end(&mut bytes)?;
+    Ok(central_url(&bytes))
+}
+
+/// The `<url>` of the repository with id `central` in a POM's `<repositories>`.
+fn central_url(pom: &[u8]) -> Option<String> {
+    let root = crate::xml::parse(pom).ok()?;
+    let url = root
+        .children_named("repositories")
+        .flat_map(|r| r.children_named("repository"))
+        .find(|r| r.text_of("id").as_deref() == Some("central"))
+        .and_then(|r| r.text_of("url"));
+    url
+}
+
 /// Runs one `mvn` process that downloads `coords` into `local_repo`. Errors if `mvn` is not on
 /// PATH or fails; kclrs verifies whatever it fetched afterwards, so nothing here is trusted.
 ///

@@ -54,6 +54,9 @@ pub struct Remote {
     pub proxy: Option<Proxy>,
     /// Where this remote was configured, for messages ("--repository", "settings.xml mirror x").
     pub origin: String,
+    /// Read from the installed Maven's super POM because nothing was configured: `mvn` stays the
+    /// fallback for what this remote cannot serve.
+    pub from_super_pom: bool,
 }
 
 /// A `<mirror>` entry.
@@ -133,6 +136,9 @@ pub struct Settings {
     pub proxies: Vec<ProxyEntry>,
     /// The files that were read, user file first.
     pub files: Vec<PathBuf>,
+    /// A `<profile>` in some file declares `<repositories>`. kclrs does not evaluate profile
+    /// activation, so it then leaves the default path to `mvn`, which does.
+    pub profile_repositories: bool,
 }
 
 /// One file's contents before merging; `offline` stays unset unless the file says it.
@@ -143,6 +149,7 @@ struct FileSettings {
     mirrors: Vec<Mirror>,
     servers: Vec<Server>,
     proxies: Vec<ProxyEntry>,
+    profile_repositories: bool,
 }
 
 /// The user settings file Maven reads: `user_file` (made absolute) when given, else
@@ -182,6 +189,7 @@ pub fn load(env: &Env, user_file: Option<&Path>) -> anyhow::Result<Settings> {
         merge_by_id(&mut settings.mirrors, read.mirrors, |m| &m.id);
         merge_by_id(&mut settings.servers, read.servers, |s| &s.id);
         merge_by_id(&mut settings.proxies, read.proxies, |p| &p.id);
+        settings.profile_repositories |= read.profile_repositories;
         settings.files.push(file.clone());
     }
     settings.offline = offline.unwrap_or(false);
@@ -200,15 +208,8 @@ fn merge_by_id<T>(dominant: &mut Vec<T>, recessive: Vec<T>, id: impl Fn(&T) -> &
 /// Maven's own settings file: `$MAVEN_HOME/conf`, `$M2_HOME/conf`, else next to the `mvn` on PATH
 /// (symlinks resolved, so `/usr/bin/mvn` leads to `/usr/share/maven/conf/settings.xml`).
 pub fn global_settings_file(env: &Env) -> Option<PathBuf> {
-    let from_vars = ["MAVEN_HOME", "M2_HOME"]
-        .iter()
-        .filter_map(|var| env.var_os(var))
-        .map(|home| env.absolute(Path::new(home)));
-    let from_path = crate::maven::mvn::find_mvn(env)
-        .and_then(|mvn| std::fs::canonicalize(mvn).ok())
-        .and_then(|mvn| Some(mvn.parent()?.parent()?.to_path_buf()));
-    from_vars
-        .chain(from_path)
+    crate::maven::mvn::maven_homes(env)
+        .into_iter()
         .map(|home| home.join("conf").join("settings.xml"))
         .find(|file| file.is_file())
 }
@@ -221,6 +222,13 @@ fn read_file(env: &Env, file: &Path) -> anyhow::Result<FileSettings> {
     let mut out = FileSettings {
         local_repository: get(&root, "localRepository").map(|p| env.absolute(Path::new(&p))),
         offline: get(&root, "offline").map(|v| v.eq_ignore_ascii_case("true")),
+        profile_repositories: root
+            .children_named("profiles")
+            .flat_map(|l| l.children_named("profile"))
+            .any(|p| {
+                p.children_named("repositories")
+                    .any(|r| r.child("repository").is_some())
+            }),
         ..FileSettings::default()
     };
     for m in root
@@ -367,6 +375,7 @@ fn explicit_remote(raw: &str, index: usize, origin: &str) -> anyhow::Result<Remo
         credentials,
         proxy: None,
         origin: origin.to_string(),
+        from_super_pom: false,
     })
 }
 
@@ -475,10 +484,11 @@ pub fn select_mirror<'a>(
 }
 
 /// The mirror of `central` as a remote. `central` itself is an external https repository; kclrs
-/// never names its address, so without a mirror there is no remote.
+/// never names its address: without a mirror, it is the `central` the installed Maven declares
+/// (see [`super_pom_remote`]), else there is no remote.
 fn central_mirror_remote(env: &Env, settings: &Settings) -> anyhow::Result<Vec<Remote>> {
     let Some(mirror) = select_mirror(&settings.mirrors, "central", true, false) else {
-        return Ok(Vec::new());
+        return Ok(super_pom_remote(env, settings).into_iter().collect());
     };
     let place = format!("mirror {} in {}", mirror.id, mirror.file.display());
     if mirror.blocked {
@@ -530,7 +540,46 @@ fn central_mirror_remote(env: &Env, settings: &Settings) -> anyhow::Result<Vec<R
         credentials,
         proxy,
         origin: format!("settings.xml {place}"),
+        from_super_pom: false,
     }])
+}
+
+/// `central` as the installed Maven's super POM declares it, with the `<server>` credentials and
+/// the proxy Maven would use for it. `None` (so `mvn` is the fallback) when there is no readable
+/// super POM, when a settings profile declares repositories (Maven would use them too), or when a
+/// needed password is encrypted.
+fn super_pom_remote(env: &Env, settings: &Settings) -> Option<Remote> {
+    if settings.profile_repositories {
+        return None;
+    }
+    let central = crate::maven::mvn::super_pom_central(env)?;
+    let (url, url_credentials) = repository_url(&central.url).ok()?;
+    let credentials = match settings.servers.iter().find(|s| s.id == "central") {
+        Some(s) if s.password.as_deref().is_some_and(is_encrypted) => {
+            crate::ui::warn(env, &encrypted_warning("server", &s.id, &s.file));
+            return None;
+        }
+        Some(s) if s.username.is_some() || s.password.is_some() => Some(Credentials {
+            username: s.username.clone().unwrap_or_default(),
+            password: s.password.clone().unwrap_or_default(),
+        }),
+        _ => url_credentials,
+    };
+    let proxy = match proxy_for(settings, &url) {
+        Ok(proxy) => proxy,
+        Err(entry) => {
+            crate::ui::warn(env, &encrypted_warning("proxy", &entry.id, &entry.file));
+            return None;
+        }
+    };
+    Some(Remote {
+        id: "central".into(),
+        url: url.to_string(),
+        credentials,
+        proxy,
+        origin: format!("Maven's super POM in {}", central.jar.display()),
+        from_super_pom: true,
+    })
 }
 
 fn encrypted_warning(kind: &str, id: &str, file: &Path) -> String {

@@ -6,6 +6,7 @@
 mod support;
 
 mod basics;
+mod default_path;
 mod download;
 mod e2e;
 mod first_run;

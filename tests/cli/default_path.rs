@@ -1,0 +1,187 @@
+//! Issue 9, the default path: with no repository configured and Maven installed, kclrs reads the
+//! `central` URL from the installed Maven's super POM and downloads with its own transport; `mvn`
+//! is run only when that is not possible. The Maven installation here is fake (a `bin/mvn` script
+//! and a `lib/maven-model-builder-*.jar` made with the zip crate), its super POM points at a
+//! loopback server that serves the real jars `tests/prepare.sh` resolved.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::server::Server;
+use crate::support::*;
+
+/// Where Maven keeps its super POM inside `maven-model-builder-*.jar`.
+const SUPER_POM_ENTRY: &str = "org/apache/maven/model/pom-4.0.0.xml";
+
+/// A fake Maven home in the sandbox: `bin/mvn` records that it ran (in `mvn-ran`) and, when
+/// `fill` is set, copies the test repository into the `-Dmaven.repo.local` it was given, as a real
+/// `mvn` would download into it; `lib/maven-model-builder-3.9.9.jar` holds `super_pom`.
+fn fake_maven(sb: &Sandbox, super_pom: &str, fill: bool) -> PathBuf {
+    let home = sb.root().join("maven");
+    let fill_cmd = if fill {
+        format!(
+            "for a in \"$@\"; do case \"$a\" in -Dmaven.repo.local=*) \
+             mkdir -p \"${{a#*=}}\" && cp -R '{}'/. \"${{a#*=}}\";; esac; done\n",
+            test_m2().display()
+        )
+    } else {
+        "echo '[ERROR] fake mvn: no repository' >&2\nexit 1\n".to_string()
+    };
+    let script = sb.write(
+        "maven/bin/mvn",
+        format!(
+            "#!/bin/sh\necho \"$@\" > '{}'\n{fill_cmd}",
+            sb.root().join("mvn-ran").display()
+        ),
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let jar = home.join("lib/maven-model-builder-3.9.9.jar");
+    std::fs::create_dir_all(jar.parent().unwrap()).unwrap();
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&jar).unwrap());
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.add_directory("META-INF/", opts).unwrap();
+    zip.start_file(SUPER_POM_ENTRY, opts).unwrap();
+    zip.write_all(super_pom.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    home
+}
+
+/// A super POM shaped like Maven's own, with the given `<repositories>` content.
+fn super_pom(repositories: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <project>\n  <modelVersion>4.0.0</modelVersion>\n\
+         <repositories>{repositories}</repositories>\n\
+         <pluginRepositories><pluginRepository><id>central</id><name>plugins</name>\
+         <url>http://127.0.0.1:9/not-this-one</url></pluginRepository></pluginRepositories>\n\
+         </project>\n"
+    )
+}
+
+fn central(url: &str) -> String {
+    format!(
+        "<repository><id>other</id><url>http://127.0.0.1:9/not-this-one</url></repository>\
+         <repository><id>central</id><name>Central Repository</name><url>{url}</url>\
+         <layout>default</layout><snapshots><enabled>false</enabled></snapshots></repository>"
+    )
+}
+
+/// `download-jars` of the built-in lock with the fake Maven first on PATH and nothing configured.
+fn download(sb: &Sandbox, maven: &Path, extra: &[&str]) -> Output {
+    let path = format!(
+        "{}:{}",
+        maven.join("bin").display(),
+        std::env::var("PATH").unwrap()
+    );
+    let mut cmd = sb.cmd(["download-jars"]);
+    cmd.args(extra)
+        .env("PATH", path)
+        .env_remove("MAVEN_HOME")
+        .env_remove("M2_HOME");
+    cmd.output().unwrap()
+}
+
+fn locked_count() -> usize {
+    kclrs::lockfile::Lockfile::embedded()
+        .unwrap()
+        .artifacts
+        .len()
+}
+
+#[test]
+fn central_from_the_installed_mavens_super_pom_is_used_without_running_mvn() {
+    let sb = Sandbox::new();
+    let server = Server::start(&test_m2());
+    let maven = fake_maven(&sb, &super_pom(&central(&server.url())), false);
+    let out = download(&sb, &maven, &["--json"]);
+    assert_exit(&sb, &out, 0);
+    assert!(
+        !sb.root().join("mvn-ran").exists(),
+        "the fake mvn ran:\n{}",
+        sb.transcript(&out)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entries = report["artifacts"].as_array().unwrap();
+    assert_eq!(entries.len(), locked_count());
+    for e in entries {
+        assert_eq!(e["source"], "remote", "{e}");
+        assert!(e["origin"].as_str().unwrap().contains(&server.url()), "{e}");
+    }
+    assert!(server.count(".jar") >= locked_count());
+    assert!(
+        server
+            .seen()
+            .iter()
+            .all(|s| !s.path.contains("not-this-one")),
+        "only central's URL is used"
+    );
+}
+
+#[test]
+fn a_super_pom_without_central_falls_back_to_mvn() {
+    let sb = Sandbox::new();
+    let server = Server::start(&test_m2());
+    let other =
+        "<repository><id>other</id><url>URL</url></repository>".replace("URL", &server.url());
+    let maven = fake_maven(&sb, &super_pom(&other), true);
+    let out = download(&sb, &maven, &["--json"]);
+    assert_exit(&sb, &out, 0);
+    let args = std::fs::read_to_string(sb.root().join("mvn-ran")).expect("the fake mvn ran");
+    assert!(args.contains("-Dmaven.repo.local="), "{args}");
+    assert_eq!(
+        server.seen().len(),
+        0,
+        "a repository other than central is never used"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entries = report["artifacts"].as_array().unwrap();
+    assert_eq!(entries.len(), locked_count());
+    assert!(entries.iter().all(|e| e["source"] == "mvn"), "{report}");
+}
+
+#[test]
+fn a_settings_profile_with_repositories_leaves_the_default_path_to_mvn() {
+    let sb = Sandbox::new();
+    let server = Server::start(&test_m2());
+    let maven = fake_maven(&sb, &super_pom(&central(&server.url())), false);
+    sb.write(
+        "home/.m2/settings.xml",
+        "<settings><profiles><profile><id>corp</id><repositories><repository><id>corp</id>\
+         <url>http://127.0.0.1:9/corp</url></repository></repositories></profile></profiles>\
+         <activeProfiles><activeProfile>corp</activeProfile></activeProfiles></settings>",
+    );
+    let out = download(&sb, &maven, &[]);
+    assert_exit(&sb, &out, 5);
+    assert!(
+        sb.root().join("mvn-ran").exists(),
+        "{}",
+        sb.transcript(&out)
+    );
+    assert_eq!(server.seen().len(), 0);
+}
+
+#[test]
+fn a_settings_mirror_of_central_still_wins_over_the_super_pom() {
+    let sb = Sandbox::new();
+    let server = Server::start(&test_m2());
+    let maven = fake_maven(
+        &sb,
+        &super_pom(&central("http://127.0.0.1:9/unused")),
+        false,
+    );
+    sb.write(
+        "home/.m2/settings.xml",
+        format!(
+            "<settings><mirrors><mirror><id>corp</id><mirrorOf>*</mirrorOf><url>{}</url>\
+             </mirror></mirrors></settings>",
+            server.url()
+        ),
+    );
+    let out = download(&sb, &maven, &["--quiet"]);
+    assert_exit(&sb, &out, 0);
+    assert!(!sb.root().join("mvn-ran").exists());
+    assert!(server.count(".jar") >= locked_count());
+}

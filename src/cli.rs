@@ -350,7 +350,8 @@ pub struct SourceArgs {
     /// Do not reuse files from the local Maven repository (~/.m2/repository).
     #[arg(long)]
     pub no_local_repo: bool,
-    /// Do not fall back to asking `mvn` for missing artifacts.
+    /// Leave Maven out: neither run `mvn` for missing artifacts nor use the `central` its super
+    /// POM declares when no repository is configured.
     #[arg(long)]
     pub no_mvn: bool,
     /// Maven user settings file to read instead of ~/.m2/settings.xml.

@@ -97,12 +97,23 @@ pub fn run(args: &DownloadJarsArgs, env: &Env) -> anyhow::Result<ExitCode> {
 
 fn summary_line(report: &fetch::Report, root: &std::path::Path) -> String {
     let mut parts = Vec::new();
-    let remote = report.downloaded_count();
+    let remote = report.count(Source::Remote);
     if remote > 0 {
+        let bytes: u64 = report
+            .artifacts
+            .iter()
+            .filter(|a| a.source == Source::Remote)
+            .map(|a| a.bytes)
+            .sum();
         parts.push(format!(
-            "{remote} downloaded ({})",
-            human_bytes(report.downloaded_bytes())
+            "{remote} downloaded ({}) from {}",
+            fetch::human_bytes(bytes),
+            report.remote.as_deref().unwrap_or("the remote repository")
         ));
+    }
+    let mvn = report.count(Source::Mvn);
+    if mvn > 0 {
+        parts.push(format!("{mvn} fetched by mvn"));
     }
     let local = report.count(Source::LocalRepo);
     if local > 0 {
@@ -122,16 +133,4 @@ fn summary_line(report: &fetch::Report, root: &std::path::Path) -> String {
             format!(": {}", parts.join(", "))
         }
     )
-}
-
-fn human_bytes(n: u64) -> String {
-    #[allow(clippy::cast_precision_loss)]
-    let f = n as f64;
-    if n >= 1 << 20 {
-        format!("{:.1} MiB", f / f64::from(1 << 20))
-    } else if n >= 1 << 10 {
-        format!("{:.1} KiB", f / f64::from(1 << 10))
-    } else {
-        format!("{n} B")
-    }
 }

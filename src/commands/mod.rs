@@ -101,7 +101,11 @@ pub fn fetch_options(source: &SourceArgs, quiet: bool, env: &Env) -> anyhow::Res
     let remotes = if offline {
         Vec::new()
     } else {
-        settings::remotes(env, &source.repositories, &loaded)?
+        let mut remotes = settings::remotes(env, &source.repositories, &loaded)?;
+        // `--no-mvn` keeps kclrs to what was configured: no Maven run, and no remote read from
+        // the installed Maven either.
+        remotes.retain(|r| !(source.no_mvn && r.from_super_pom));
+        remotes
     };
     let maven_local = settings::local_repository(env, &loaded, source.maven_repo_local.as_deref());
     let mvn = match &maven_local {
@@ -135,6 +139,7 @@ pub fn fetch_options(source: &SourceArgs, quiet: bool, env: &Env) -> anyhow::Res
         offline,
         jobs: usize::from(source.jobs),
         progress: !quiet && ui::stderr_is_tty(env),
+        status: !quiet,
         http,
     })
 }

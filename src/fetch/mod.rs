@@ -27,6 +27,7 @@ use crate::lockfile::{LockedArtifact, Lockfile};
 use crate::maven::settings::Remote;
 use crate::maven::source::MvnFetch;
 use crate::maven::Coord;
+use crate::ui;
 
 pub use dest::{dest_names, materialize, DestReport};
 pub use repo::RemoteRepos;
@@ -85,8 +86,11 @@ pub struct FetchOptions {
     pub offline: bool,
     /// Parallel downloads.
     pub jobs: usize,
-    /// Draw progress bars on stderr.
+    /// Draw progress bars (and the status line's spinner) on stderr.
     pub progress: bool,
+    /// Print the status line saying where artifacts come from, and what `mvn` left in the local
+    /// repository (everything but `--quiet`/`--json`).
+    pub status: bool,
     pub http: HttpOptions,
 }
 
@@ -101,6 +105,7 @@ impl FetchOptions {
             offline: true,
             jobs: 1,
             progress: false,
+            status: false,
             http: HttpOptions::default(),
         }
     }
@@ -149,6 +154,12 @@ fn serialize_display<S: serde::Serializer, T: std::fmt::Display>(
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Report {
     pub artifacts: Vec<Fetched>,
+    /// The first remote asked, as the status line named it (`central (URL, read from …)`).
+    #[serde(skip)]
+    pub remote: Option<String>,
+    /// When `mvn` ran: the local repository it filled and how many bytes it added there.
+    #[serde(skip)]
+    pub mvn_filled: Option<(PathBuf, u64)>,
 }
 
 impl Report {
@@ -215,6 +226,7 @@ fn ensure_jars_with(
     if pending.is_empty() {
         return Ok(Report {
             artifacts: slots.into_iter().flatten().collect(),
+            ..Report::default()
         });
     }
     std::fs::create_dir_all(&cache.root)
@@ -224,6 +236,18 @@ fn ensure_jars_with(
     // Every writer below (downloads, the mvn fallback) targets these paths.
     for a in &wanted {
         crate::paths::ensure_under(&cache.maven_dir(), &cache.artifact_path(&a.coord))?;
+    }
+    let remote = (!options.offline)
+        .then(|| remote_label(&options.remotes))
+        .flatten();
+    if let Some(label) = &remote {
+        // The progress bars (on a terminal) follow below this line.
+        progress::StatusLine::start(
+            options.status,
+            false,
+            format!("fetching {} artifacts from {label}…", wanted.len()),
+        )
+        .done();
     }
     let outcomes = http::fetch_all(&wanted, cache, options, env)?;
     let mut missing: Vec<(usize, Vec<String>)> = Vec::new();
@@ -235,6 +259,7 @@ fn ensure_jars_with(
     }
 
     let mut mvn_state = MvnState::NotAsked;
+    let mut mvn_filled = None;
     // `mvn` is the last resort when nothing is configured, also after the `central` read from
     // Maven's super POM could not serve everything (Maven may know more, e.g. from its settings).
     if !missing.is_empty() && options.remotes.iter().all(|r| r.from_super_pom) {
@@ -243,7 +268,35 @@ fn ensure_jars_with(
                 .iter()
                 .map(|(i, _)| lock.artifacts[*i].coord.clone())
                 .collect();
+            let why = if options.remotes.is_empty() {
+                "no repository configured".to_string()
+            } else {
+                format!(
+                    "{} could not serve them",
+                    remote.as_deref().unwrap_or("the remote")
+                )
+            };
+            let status = progress::StatusLine::start(
+                options.status,
+                options.progress,
+                format!("fetching {} artifacts with mvn ({why})…", coords.len()),
+            );
+            let before = dir_size(&mvn.local_repo);
             let asked = mvn_fetch(env, &coords, mvn.settings_file.as_deref(), &mvn.local_repo);
+            status.done();
+            let added = dir_size(&mvn.local_repo).saturating_sub(before);
+            if added > 0 {
+                // ~/.m2 belongs to the user: say what kclrs had Maven put there.
+                ui::note(
+                    !options.status,
+                    &format!(
+                        "mvn filled {} ({})",
+                        mvn.local_repo.display(),
+                        human_bytes(added)
+                    ),
+                );
+                mvn_filled = Some((mvn.local_repo.clone(), added));
+            }
             mvn_state = match &asked {
                 Ok(()) => MvnState::Ran,
                 Err(_) if crate::maven::mvn::find_mvn(env).is_none() => MvnState::NotFound,
@@ -273,6 +326,8 @@ fn ensure_jars_with(
     if missing.is_empty() {
         return Ok(Report {
             artifacts: slots.into_iter().flatten().collect(),
+            remote,
+            mvn_filled,
         });
     }
     let list = missing
@@ -283,6 +338,55 @@ fn ensure_jars_with(
         })
         .collect();
     Err(missing_error(lock, list, options, &mvn_state))
+}
+
+/// The first remote for messages: `id (URL)`, noting where a URL nobody configured came from,
+/// and how many more remotes follow. `None` without remotes.
+fn remote_label(remotes: &[Remote]) -> Option<String> {
+    let first = remotes.first()?;
+    let from = if first.from_super_pom {
+        ", read from Maven's super POM"
+    } else {
+        ""
+    };
+    let more = match remotes.len() {
+        1 => String::new(),
+        2 => " and 1 more repository".to_string(),
+        n => format!(" and {} more repositories", n - 1),
+    };
+    Some(format!(
+        "{} ({}{from}){more}",
+        first.id,
+        redact_url(&first.url)
+    ))
+}
+
+/// Bytes of regular files under `dir` (0 if it does not exist); symlinks are not followed.
+fn dir_size(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => dir_size(&e.path()),
+            Ok(t) if t.is_file() => e.metadata().map_or(0, |m| m.len()),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// `12.3 MiB`, for a person.
+pub fn human_bytes(n: u64) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let f = n as f64;
+    if n >= 1 << 20 {
+        format!("{:.1} MiB", f / f64::from(1 << 20))
+    } else if n >= 1 << 10 {
+        format!("{:.1} KiB", f / f64::from(1 << 10))
+    } else {
+        format!("{n} B")
+    }
 }
 
 fn fetched(a: &LockedArtifact, path: PathBuf, source: Source, origin: Option<String>) -> Fetched {

@@ -76,6 +76,43 @@ impl Progress {
     }
 }
 
+/// The one line saying where artifacts come from (`fetching 131 artifacts with mvn (…)…`): printed
+/// as is unless quiet, and on a terminal animated by a spinner until [`StatusLine::done`] while a
+/// step without its own progress (an `mvn` run) works; the text stays on screen afterwards.
+#[derive(Debug)]
+pub(super) struct StatusLine {
+    spinner: Option<ProgressBar>,
+    text: String,
+}
+
+impl StatusLine {
+    /// Prints `text` now (`show`), with a spinner in front when `spin` (stderr is a terminal).
+    pub(super) fn start(show: bool, spin: bool, text: String) -> StatusLine {
+        let spinner = (show && spin).then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.set_message(text.clone());
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        if show && spinner.is_none() {
+            crate::ui::note(false, &text);
+        }
+        StatusLine { spinner, text }
+    }
+
+    /// Stops the spinner, leaving the plain line in its place.
+    pub(super) fn done(self) {
+        if let Some(bar) = self.spinner {
+            bar.finish_and_clear();
+            crate::ui::note(false, &self.text);
+        }
+    }
+}
+
 /// The line of one file in flight; also feeds the overall bar.
 #[derive(Debug)]
 pub(super) struct FileBar {

@@ -185,3 +185,66 @@ fn a_settings_mirror_of_central_still_wins_over_the_super_pom() {
     assert!(!sb.root().join("mvn-ran").exists());
     assert!(server.count(".jar") >= locked_count());
 }
+
+/// The status line and the summary name where the jars came from; sizes and ports vary.
+fn assert_transcript(name: &str, sb: &Sandbox, out: &Output) {
+    insta::with_settings!({filters => vec![
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
+        (r"\d+(\.\d+)? (MiB|KiB|B)\)", "[SIZE])"),
+        (r"\b\d{2,3} artifacts", "[N] artifacts"),
+        (r": \d+ (fetched|downloaded)", ": [N] $1"),
+    ]}, {
+        insta::assert_snapshot!(name, sb.transcript(out));
+    });
+}
+
+#[test]
+fn the_status_line_and_summary_name_the_super_pom_central() {
+    let sb = Sandbox::new();
+    let server = Server::start(&test_m2());
+    let maven = fake_maven(&sb, &super_pom(&central(&server.url())), false);
+    let out = download(&sb, &maven, &[]);
+    assert_exit(&sb, &out, 0);
+    let err = stderr(&out);
+    assert_eq!(
+        err.lines().next().unwrap(),
+        format!(
+            "fetching {} artifacts from central ({}/, read from Maven's super POM)…",
+            locked_count(),
+            server.url()
+        )
+    );
+    assert_transcript("super_pom_central", &sb, &out);
+    // A warm run fetches nothing, so it prints no status line.
+    let again = download(&sb, &maven, &[]);
+    assert_exit(&sb, &again, 0);
+    assert!(!stderr(&again).contains("fetching"), "{}", stderr(&again));
+}
+
+#[test]
+fn the_status_line_says_mvn_is_asked_and_what_it_left_in_the_local_repository() {
+    let sb = Sandbox::new();
+    let maven = fake_maven(&sb, &super_pom(""), true);
+    let out = download(&sb, &maven, &[]);
+    assert_exit(&sb, &out, 0);
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!(
+            "fetching {} artifacts with mvn (no repository configured)…\nmvn filled {}/.m2/repository (",
+            locked_count(),
+            sb.home().display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{} fetched by mvn", locked_count())),
+        "{err}"
+    );
+    assert_transcript("mvn_fallback", &sb, &out);
+    // --quiet keeps stderr empty.
+    let sb = Sandbox::new();
+    let maven = fake_maven(&sb, &super_pom(""), true);
+    let out = download(&sb, &maven, &["--quiet"]);
+    assert_exit(&sb, &out, 0);
+    assert_eq!(stderr(&out), "");
+}

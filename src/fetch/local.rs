@@ -1,7 +1,9 @@
 //! Blocking file work of the fetch: re-checking a cached file under its lock, and taking a file
 //! from a folder in Maven layout (the local repository, or a `file://` remote) into the cache.
-//! Files are hard-linked when possible (no copy of 70 MB of jars that are already on disk) and
-//! always hashed at their temp name before the rename, so the bytes checked are the bytes kept.
+//! Files are always copied, never hard-linked: the local repository belongs to Maven and the user,
+//! and a shared inode would let a change there (a corrupted or replaced jar) alter a file the
+//! cache has verified, which no later run could notice or heal. The copy is hashed as it is
+//! written, at its temp name before the rename, so the bytes checked are the bytes kept.
 
 use std::fs::File;
 use std::io::Write;
@@ -55,12 +57,23 @@ pub(super) fn take_from_local_repo(
     repo: &Path,
 ) -> anyhow::Result<Result<String, String>> {
     let src = crate::paths::join_repo_path(repo, &a.coord.repo_path());
-    take_file(
+    let taken = take_file(
         a,
         cache,
         &src,
         &format!("local repository {}", repo.display()),
-    )
+    )?;
+    // A wrong file there stays wrong: Maven trusts its copy and never fetches it again.
+    Ok(taken.map_err(|why| {
+        if src.is_file() {
+            format!(
+                "{why} (if the lock is right, delete {} so Maven fetches it again)",
+                src.display()
+            )
+        } else {
+            why
+        }
+    }))
 }
 
 /// Removes temp files of `path` left by killed runs. Safe under the artifact's lock: a live
@@ -82,7 +95,7 @@ fn remove_stale_parts(path: &Path) {
     }
 }
 
-/// Verifies `src` against the lock and moves a link or copy of it into the cache.
+/// Verifies `src` against the lock and moves a copy of it into the cache.
 pub(super) fn take_file(
     a: &LockedArtifact,
     cache: &Cache,
@@ -106,11 +119,7 @@ pub(super) fn take_file(
     let dir = dest.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let tmp = super::temp_path(&dest);
-    let sha = match std::fs::hard_link(src, &tmp) {
-        Ok(()) => cache::hash_file(&tmp).map(|(sha, _)| sha),
-        Err(_) => copy_hashing(src, &tmp),
-    };
-    let sha = match sha {
+    let sha = match copy_hashing(src, &tmp) {
         Ok(sha) => sha,
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);

@@ -276,8 +276,9 @@ fn ensure_jars_with(
                     remote.as_deref().unwrap_or("the remote")
                 )
             };
+            // Without `mvn` on PATH the attempt fails at once, and the error says so.
             let status = progress::StatusLine::start(
-                options.status,
+                options.status && crate::maven::mvn::find_mvn(env).is_some(),
                 options.progress,
                 format!("fetching {} artifacts with mvn ({why})…", coords.len()),
             );

@@ -248,3 +248,60 @@ fn the_status_line_says_mvn_is_asked_and_what_it_left_in_the_local_repository() 
     assert_exit(&sb, &out, 0);
     assert_eq!(stderr(&out), "");
 }
+
+/// Issue 9: the cache never shares an inode with the local Maven repository, so a jar corrupted
+/// there leaves the verified copy intact; a wrong file there is named for deletion.
+#[test]
+fn files_from_the_local_repository_are_copied_not_linked() {
+    use std::os::unix::fs::MetadataExt;
+    let sb = Sandbox::new();
+    let arts = [
+        crate::download::art("org.example:big:1.0", 400_000, 11),
+        crate::download::art("org.example:small:2.0", 100, 12),
+    ];
+    let lock = crate::download::write_lock(&sb, &arts);
+    let m2 = sb.home().join(".m2/repository");
+    for a in &arts {
+        let path = m2.join(a.coord.repo_path());
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, &a.bytes).unwrap();
+    }
+    let lock = lock.to_str().unwrap();
+    let out = sb.run(["download-jars", "--offline", "--lockfile", lock]);
+    assert_exit(&sb, &out, 0);
+    let local = m2.join(arts[0].coord.repo_path());
+    let cached = sb.cache().join("maven").join(arts[0].coord.repo_path());
+    assert_ne!(
+        std::fs::metadata(&local).unwrap().ino(),
+        std::fs::metadata(&cached).unwrap().ino(),
+        "the cache shares an inode with ~/.m2"
+    );
+    // Corrupt the local copy in place (same inode, same size), as a disk or a tool would.
+    let mut bad = arts[0].bytes.clone();
+    bad[1000] ^= 0xff;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&local)
+        .unwrap();
+    f.write_all(&bad).unwrap();
+    drop(f);
+    assert_eq!(std::fs::read(&cached).unwrap(), arts[0].bytes);
+    let out = sb.run(["verify", "--lockfile", lock]);
+    assert_exit(&sb, &out, 0);
+
+    // A fresh cache cannot use the corrupt file, and the error says which file to delete.
+    let out = sb
+        .cmd(["download-jars", "--offline", "--lockfile", lock])
+        .env("KCLRS_CACHE_DIR", sb.root().join("cache2"))
+        .output()
+        .unwrap();
+    assert_exit(&sb, &out, 5);
+    assert!(
+        stderr(&out).contains(&format!(
+            "(if the lock is right, delete {} so Maven fetches it again)",
+            local.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+}

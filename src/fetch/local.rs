@@ -66,10 +66,7 @@ pub(super) fn take_from_local_repo(
     // A wrong file there stays wrong: Maven trusts its copy and never fetches it again.
     Ok(taken.map_err(|why| {
         if src.is_file() {
-            format!(
-                "{why} (if the lock is right, delete {} so Maven fetches it again)",
-                src.display()
-            )
+            format!("{why}; if the lock is right, delete that file (Maven never re-fetches a file it has)")
         } else {
             why
         }

@@ -5,6 +5,8 @@
 //! loopback server that serves the real jars `tests/prepare.sh` resolved.
 
 use std::io::Write;
+
+use sha2::Digest;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -298,8 +300,10 @@ fn files_from_the_local_repository_are_copied_not_linked() {
     assert_exit(&sb, &out, 5);
     assert!(
         stderr(&out).contains(&format!(
-            "(if the lock is right, delete {} so Maven fetches it again)",
-            local.display()
+            "{} has sha256 {}, the lock says {}: not used; if the lock is right, delete that file",
+            local.display(),
+            hex::encode(sha2::Sha256::digest(&bad)),
+            hex::encode(sha2::Sha256::digest(&arts[0].bytes)),
         )),
         "{}",
         stderr(&out)

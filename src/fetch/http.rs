@@ -202,7 +202,8 @@ async fn one_inner(job: &Arc<Job>, a: &LockedArtifact) -> anyhow::Result<Outcome
         Cached::Removed(reason) => {
             job.progress.warn(&format!("{}: {reason}", a.coord));
             why.push(reason);
-        }
+        } // No other source may overwrite a verified file: the lock is what is suspect.
+        Cached::Disagrees(reason) => return Ok(Outcome::Missing(vec![reason])),
     }
     if let Some(repo) = &job.options.local_repo {
         let (cache, art, repo) = (job.cache.clone(), a.clone(), repo.clone());

@@ -22,13 +22,23 @@ pub(super) enum Cached {
     Absent,
     /// A file with other bytes was there; it has been removed so it gets replaced.
     Removed(String),
+    /// The cache holds other bytes that kclrs verified when it wrote them (their stamp is fresh):
+    /// the lock and an earlier verified download disagree. The file is kept, since another lock
+    /// (the built-in one, say) may need exactly it, and nothing replaces it in this run.
+    Disagrees(String),
 }
+
+/// Marks a reason as a lock/hash disagreement, which [`super::missing_error`] hints at.
+pub(super) const DISAGREEMENT: &str = "lock/hash disagreement";
 
 /// Re-checks the cache under the artifact's lock, hashing a file that has no fresh stamp.
 pub(super) fn check_cache(a: &LockedArtifact, cache: &Cache) -> anyhow::Result<Cached> {
     let path = cache.artifact_path(&a.coord);
     if cache::stamp_is_fresh(&path, &a.sha256, a.size) {
         return Ok(Cached::Ready);
+    }
+    if let Some((sha, len)) = cache::verified_sha256(&path) {
+        return Ok(Cached::Disagrees(disagreement(a, &path, &sha, len)));
     }
     remove_stale_parts(&path);
     let (sha, len) = match cache::hash_file(&path) {
@@ -47,6 +57,17 @@ pub(super) fn check_cache(a: &LockedArtifact, cache: &Cache) -> anyhow::Result<C
         "{} had {len} bytes with sha256 {sha} instead of the locked bytes: removed",
         path.display()
     )))
+}
+
+/// Why a verified cached file is kept although the lock wants other bytes.
+pub(super) fn disagreement(a: &LockedArtifact, path: &Path, sha: &str, len: u64) -> String {
+    format!(
+        "{DISAGREEMENT}: the lock says sha256 {} ({} bytes), but {} holds sha256 {sha} ({len} \
+         bytes), verified when kclrs downloaded it: kept, not replaced",
+        a.sha256,
+        a.size,
+        path.display()
+    )
 }
 
 /// Takes the artifact from the Maven-layout folder `repo` if a file there has the locked size and

@@ -258,6 +258,11 @@ fn ensure_jars_with(
         }
     }
 
+    // A lock/hash disagreement is not a missing file: no other source is asked for it.
+    let (disagree, rest): (Vec<_>, Vec<_>) = missing
+        .into_iter()
+        .partition(|(_, why)| why.iter().any(|w| w.starts_with(local::DISAGREEMENT)));
+    missing = rest;
     let mut mvn_state = MvnState::NotAsked;
     let mut mvn_filled = None;
     // `mvn` is the last resort when nothing is configured, also after the `central` read from
@@ -324,6 +329,8 @@ fn ensure_jars_with(
         }
     }
 
+    missing.extend(disagree);
+    missing.sort_by_key(|(i, _)| *i);
     if missing.is_empty() {
         return Ok(Report {
             artifacts: slots.into_iter().flatten().collect(),
@@ -516,7 +523,15 @@ fn missing_error(
     const EXAMPLE: &str = "`--repository https://your-mirror/maven2/` or \
          `KCLRS_REPOSITORY=https://your-mirror/maven2/` (also KCL_MVN_REPO_SEARCH_URL=URL, or a \
          mirror of `central` in ~/.m2/settings.xml)";
-    let hint = if options.offline {
+    let disagree = missing
+        .iter()
+        .all(|m| m.reasons.iter().any(|w| w.starts_with(local::DISAGREEMENT)));
+    let hint = if disagree {
+        "the lockfile's sha256 differs from bytes kclrs verified before: check the lockfile \
+         (`kclrs lock` writes a fresh one); if it is right and the cached file is not, delete \
+         the cached file and run again"
+            .to_string()
+    } else if options.offline {
         "run again without --offline (and without <offline>true</offline> in settings.xml), or put the files in the local Maven repository".to_string()
     } else if !options.remotes.iter().all(|r| r.from_super_pom) {
         "check the repository URLs and credentials (--repository, KCLRS_REPOSITORY, KCL_MVN_REPO_SEARCH_URL, \

@@ -309,3 +309,52 @@ fn files_from_the_local_repository_are_copied_not_linked() {
         stderr(&out)
     );
 }
+
+/// Issue 9: a `--lockfile` with one wrong sha256 never deletes the verified jar another lock (the
+/// built-in one) needs, and is reported as a lock/hash disagreement, not a missing repository.
+#[test]
+fn a_wrong_lockfile_keeps_the_verified_jar_and_names_the_disagreement() {
+    let sb = Sandbox::new();
+    let server = Server::start(&test_m2());
+    let url = server.url();
+    let fetch = |extra: &[&str]| {
+        let mut cmd = sb.cmd(["download-jars", "--repository", &url, "--no-mvn"]);
+        cmd.args(extra).output().unwrap()
+    };
+    assert_exit(&sb, &fetch(&[]), 0);
+    let lock = kclrs::lockfile::Lockfile::embedded().unwrap();
+    let victim = &lock.artifacts[1];
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/jars.lock")).unwrap();
+    let mut wrong_sha = victim.sha256.clone().into_bytes();
+    wrong_sha[0] = if wrong_sha[0] == b'0' { b'1' } else { b'0' };
+    let wrong_sha = String::from_utf8(wrong_sha).unwrap();
+    assert_eq!(text.matches(&victim.sha256).count(), 1);
+    let wrong = sb.write("work/wrong.lock", text.replace(&victim.sha256, &wrong_sha));
+    let cached = sb.cache().join("maven").join(victim.coord.repo_path());
+    let before = std::fs::read(&cached).unwrap();
+    let asked = server.count(&victim.coord.file_name());
+
+    let out = fetch(&["--lockfile", wrong.to_str().unwrap()]);
+    assert_exit(&sb, &out, 5);
+    let err = stderr(&out);
+    assert!(err.contains("could not obtain 1 of the"), "{err}");
+    assert!(err.contains("lock/hash disagreement"), "{err}");
+    assert!(
+        err.contains(&wrong_sha) && err.contains(&victim.sha256),
+        "{err}"
+    );
+    assert!(!err.contains("no repository is configured"), "{err}");
+    assert!(err.contains("hint: the lockfile's sha256 differs"), "{err}");
+    assert_eq!(
+        std::fs::read(&cached).unwrap(),
+        before,
+        "the verified jar is intact"
+    );
+    assert_eq!(
+        server.count(&victim.coord.file_name()),
+        asked,
+        "no source is asked to replace a verified jar"
+    );
+    let out = sb.run(["verify"]);
+    assert_exit(&sb, &out, 0);
+}

@@ -76,13 +76,17 @@ def read_put(paths):
     return out
 
 
-def read_output(path):
-    """Data fields of the processor's output; a missing file means nothing processed yet."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            return [line.rstrip("\n").split("\t") for line in f if line.strip()]
-    except FileNotFoundError:
-        return []
+def read_output(paths):
+    """Fields of the processors' output lines (several files: several workers); a missing file
+    means nothing processed yet."""
+    rows = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as f:
+                rows += [line.rstrip("\n").split("\t") for line in f if line.strip()]
+        except FileNotFoundError:
+            pass
+    return rows
 
 
 def missing(put, output, match="data"):
@@ -237,6 +241,93 @@ def adapt_properties(args):
             print(l)
 
 
+def produce(args):
+    """Puts records continuously (--batch every --interval seconds, keys and data like
+    put-records) until the file --stop exists; appends one JSON line per record put to --out,
+    flushed per batch, so the file always lists what the stream holds."""
+    import os
+    k = client("kinesis", args.endpoint, args.region)
+    i = 0
+    with open(args.out, "a", encoding="utf-8") as out:
+        while not os.path.exists(args.stop):
+            t0 = time.monotonic()
+            chunk = [{"PartitionKey": f"key-{args.prefix}-{j}", "Data": f"{args.prefix}-{j}".encode()}
+                     for j in range(i, i + args.batch)]
+            resp = k.put_records(StreamName=args.stream, Records=chunk)
+            # A record the stream refused is not in the stream: only accepted ones are listed.
+            for rec, res in zip(chunk, resp["Records"]):
+                if "SequenceNumber" in res:
+                    out.write(json.dumps({"shard": res["ShardId"], "seq": res["SequenceNumber"],
+                                          "key": rec["PartitionKey"], "data": rec["Data"].decode()}) + "\n")
+            out.flush()
+            i += args.batch
+            time.sleep(max(0.0, args.interval - (time.monotonic() - t0)))
+
+
+def owners(d, table):
+    """leaseKey -> leaseOwner (None when unowned) of every lease."""
+    try:
+        items = d.scan(TableName=table)["Items"]
+    except d.exceptions.ResourceNotFoundException:
+        return {}
+    return {i["leaseKey"]["S"]: i.get("leaseOwner", {}).get("S") for i in items}
+
+
+def wait_owners(args):
+    """Waits until the table has --shards leases and each worker of --workers owns exactly
+    shards/len(workers) of them (and nobody else owns any); prints the seconds it took and the
+    owners. Exits 1 at the timeout with the last owners seen, or as soon as a --pid is gone."""
+    d = client("dynamodb", args.endpoint, args.region)
+    workers = args.workers.split(",")
+    share = args.shards // len(workers)
+    start = time.monotonic()
+    seen = None
+    while True:
+        got = owners(d, args.table)
+        if got != seen:
+            print(json.dumps({"t": round(time.monotonic() - start, 1), "owners": got}), file=sys.stderr)
+            seen = got
+        counts = {w: sum(1 for o in got.values() if o == w) for w in workers}
+        if len(got) == args.shards and all(c == share for c in counts.values()):
+            print(json.dumps({"seconds": round(time.monotonic() - start, 1), "owners": got}))
+            return
+        if time.monotonic() - start > args.timeout:
+            sys.exit(f"lease table {args.table}: after {args.timeout} s the owners are {got}, "
+                     f"expected {share} lease(s) for each of {workers}")
+        for pid in args.pid or []:
+            if not alive(pid):
+                sys.exit(f"worker pid {pid} exited while waiting for the leases to be {counts}")
+        time.sleep(0.5)
+
+
+def leader(args):
+    """Prints the owner of KCL 3.x's leader lock: the item with key "Leader" of the
+    coordinator state table (the DynamoDB lock client's ownerName); exits 1 without one."""
+    d = client("dynamodb", args.endpoint, args.region)
+    deadline = time.monotonic() + args.timeout
+    while True:
+        try:
+            item = d.get_item(TableName=args.table, Key={"key": {"S": "Leader"}}).get("Item")
+        except d.exceptions.ResourceNotFoundException:
+            item = None
+        if item and "ownerName" in item:
+            print(item["ownerName"]["S"])
+            return
+        if time.monotonic() > deadline:
+            sys.exit(f"no leader lock in {args.table} after {args.timeout} s: {item}")
+        time.sleep(0.5)
+
+
+def duplicates(args):
+    """How often records were processed more than once across the outputs, by shard and
+    sequence number: the at-least-once price of a takeover."""
+    from collections import Counter
+    seen = Counter((row[0], row[1]) for row in read_output(args.output) if len(row) >= 5)
+    extra = sum(n - 1 for n in seen.values() if n > 1)
+    print(json.dumps({"lines": sum(seen.values()), "distinct": len(seen), "duplicates": extra,
+                      "records_seen_twice_or_more": sum(1 for n in seen.values() if n > 1)}))
+
+
 def check_leases(args):
     """Every shard that received records has a lease whose checkpoint is the sequence number of
     the last record put into it (numbers compared as integers)."""
@@ -305,14 +396,14 @@ def main():
     c.set_defaults(fn=leases)
     c = sub.add_parser("wait-output")
     c.add_argument("--put", action="append", required=True)
-    c.add_argument("--output", required=True)
+    c.add_argument("--output", action="append", required=True)
     c.add_argument("--timeout", type=float, default=120)
     c.add_argument("--pid", type=int, help="give up as soon as this process is gone")
     c.add_argument("--match", choices=["data", "key"], default="data")
     c.set_defaults(fn=wait_output)
     c = sub.add_parser("count-output")
     c.add_argument("--put", action="append", required=True)
-    c.add_argument("--output", required=True)
+    c.add_argument("--output", action="append", required=True)
     c.add_argument("--match", choices=["data", "key"], default="data")
     c.set_defaults(fn=count_output)
     c = sub.add_parser("wait-checkpoints")
@@ -337,6 +428,28 @@ def main():
     c = sub.add_parser("orphans")
     c.add_argument("--env", required=True, help="VAR=VALUE")
     c.set_defaults(fn=orphans)
+    c = sub.add_parser("produce")
+    c.add_argument("--stream", required=True)
+    c.add_argument("--prefix", required=True)
+    c.add_argument("--batch", type=int, default=10)
+    c.add_argument("--interval", type=float, default=0.5)
+    c.add_argument("--out", required=True)
+    c.add_argument("--stop", required=True, help="stop once this file exists")
+    c.set_defaults(fn=produce)
+    c = sub.add_parser("wait-owners")
+    c.add_argument("--table", required=True)
+    c.add_argument("--shards", type=int, required=True)
+    c.add_argument("--workers", required=True, help="worker ids, comma-separated")
+    c.add_argument("--timeout", type=float, default=180)
+    c.add_argument("--pid", type=int, action="append", help="give up as soon as this process is gone")
+    c.set_defaults(fn=wait_owners)
+    c = sub.add_parser("leader")
+    c.add_argument("--table", required=True)
+    c.add_argument("--timeout", type=float, default=60)
+    c.set_defaults(fn=leader)
+    c = sub.add_parser("duplicates")
+    c.add_argument("--output", action="append", required=True)
+    c.set_defaults(fn=duplicates)
     c = sub.add_parser("tables")
     c.set_defaults(fn=tables)
     args = p.parse_args()

@@ -40,28 +40,9 @@ executable=${KCLRS_E2E_EXECUTABLE:-python3 $processor}
 output_kind=${KCLRS_E2E_OUTPUT:-tsv}
 label=${KCLRS_E2E_LABEL:-$mode}
 read -r -a daemon_env <<<"${KCLRS_E2E_DAEMON_ENV:-}"
-tool() { python3 "$here/e2e_tool.py" --endpoint "http://127.0.0.1:$MOTO_PORT" "$@"; }
-fail() { echo "e2e: FAILED: $*" >&2; exit 1; }
-t_all=$(date +%s.%N)
-t_step=$t_all
-lap() {
-  local now; now=$(date +%s.%N)
-  awk -v a="$t_step" -v b="$now" -v s="$1" 'BEGIN { printf "e2e: %-34s %6.1fs\n", s, b - a }'
-  t_step=$now
-}
+. "$here/lib.sh"
 
-pids=()
-cleanup() {
-  local p
-  # Each daemon runs in its own session and process group (setsid): killing the group also
-  # takes down its record processors, and anything a wrapping launcher left behind.
-  for p in "${pids[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
-  "$here/emulators.sh" stop "$work" || true
-}
-trap cleanup EXIT
-
-"$here/emulators.sh" start "$work"
-. "$work/emulators.env"
+start_emulators
 lap "emulators started"
 
 app=kclrs-e2e-$$
@@ -91,9 +72,6 @@ else
   cp "$work/test.properties" "$work/app.properties"
 fi
 
-export AWS_ACCESS_KEY_ID=kclrs-e2e AWS_SECRET_ACCESS_KEY=kclrs-e2e AWS_REGION=us-east-1
-unset AWS_PROFILE AWS_SESSION_TOKEN || true
-
 # Starts the daemon in the background with its own output file and log; sets $launcher_pid.
 launch() {
   local n=$1
@@ -120,26 +98,9 @@ else
   classpath=$("$here/classpath.sh")
 fi
 
-# SIGTERM to the launcher's pid, bounded wait, then the shutdown-path checks.
+# SIGTERM to the launcher's pid and the shutdown-path checks (lib.sh).
 stop_daemon() {
-  local n=$1 rc=0 i exe
-  # The launcher's pid must be the JVM itself (kclrs execs it), so the signal reaches its hook.
-  exe=$(readlink "/proc/$launcher_pid/exe" || true)
-  [ "${exe##*/}" = java ] || fail "run $n: pid $launcher_pid runs '$exe', not java: the launcher did not exec the JVM"
-  if [ -n "${KCLRS_E2E_EXPECT_JAVA:-}" ] && [ "$exe" != "$(readlink -f "$KCLRS_E2E_EXPECT_JAVA")" ]; then
-    fail "run $n: the daemon runs $exe, expected $KCLRS_E2E_EXPECT_JAVA"
-  fi
-  [ "$n" = 1 ] && echo "e2e: the daemon runs $exe ($("$exe" -version 2>&1 | head -n1))" >&2
-  kill -TERM "$launcher_pid"
-  for ((i = 0; i < 600; i++)); do kill -0 "$launcher_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$launcher_pid" 2>/dev/null && fail "run $n: the JVM did not exit within 60 s of SIGTERM"
-  wait "$launcher_pid" || rc=$?
-  echo "e2e: run $n exit code $rc" >&2
-  [ "$rc" = 143 ] || fail "run $n: exit code $rc, expected 143 (terminated by SIGTERM after the shutdown hook); see $work/daemon$n.log"
-  grep -q "Process shutdown is complete." "$work/daemon$n.log" \
-    || fail "run $n: no 'Process shutdown is complete.' in $work/daemon$n.log"
-  # A processor inherits the run's unique output path in its environment: none may be left.
-  tool orphans --env "KCLRS_SAMPLE_OUTPUT=$work/out$n.tsv" || fail "run $n: record processor(s) left behind"
+  stop_checked "run $1" "$launcher_pid" "$work/daemon$1.log" "$work/out$1.tsv"
 }
 
 # Waits until run $1 has processed every record of the put files named after it; with kclpy-log

@@ -606,6 +606,7 @@ mod tests {
             coord: "g:a:1".parse().unwrap(),
             sha256: "0".repeat(64),
             size: 1,
+            min_java: None,
         };
         let dir = tempfile::tempdir().unwrap();
         let part = dir.path().join("a.part");
@@ -655,6 +656,7 @@ mod tests {
             coord: "g.h:a:1".parse().unwrap(),
             sha256: String::new(),
             size: 0,
+            min_java: None,
         };
         let path = a.coord.repo_path();
         assert_eq!(repo_url("http://x/r", &path), "http://x/r/g/h/a/1/a-1.jar");

@@ -382,6 +382,7 @@ mod tests {
             coord: coords.parse().unwrap(),
             sha256: hex::encode(sha2::Sha256::digest(bytes)),
             size: bytes.len() as u64,
+            min_java: None,
         }
     }
 

@@ -63,8 +63,8 @@ pub fn classpath(resolution: &Resolution) -> Vec<Coord> {
 /// One jar fetched and checked.
 #[derive(Clone, Debug)]
 pub struct Checked {
+    /// The lock entry, with the Java version its classes need.
     pub locked: LockedArtifact,
-    pub min_java: Option<u32>,
     /// Which checksum files were compared (`sha1`, …; `kclrs cache` for a jar whose cache stamp
     /// vouches for it); empty if the repository had none.
     pub verified_with: Vec<&'static str>,
@@ -114,8 +114,8 @@ pub fn from_cache(cache: &Cache, coord: &Coord) -> anyhow::Result<Option<Checked
             coord: coord.clone(),
             sha256,
             size,
+            min_java,
         },
-        min_java,
         verified_with: vec!["kclrs cache"],
         location,
     }))
@@ -222,8 +222,8 @@ fn check(coord: &Coord, jar: &FetchedFile, sums: &[&FetchedFile]) -> anyhow::Res
             coord: coord.clone(),
             sha256,
             size: jar.bytes.len() as u64,
+            min_java,
         },
-        min_java,
         verified_with,
         location: jar.location.clone(),
     })

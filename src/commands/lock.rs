@@ -93,7 +93,7 @@ fn check_jars(sources: &Sources, coords: &[Coord], env: &Env) -> anyhow::Result<
     for chunk in coords.chunks(sources.jar_batch) {
         let mut found: Vec<Option<Checked>> = chunk
             .iter()
-            .map(|c| locking::from_cache(&sources.cache, c))
+            .map(|c| locking::from_cache(&sources.cache, c, env))
             .collect::<anyhow::Result<_>>()?;
         let local: Option<&dyn RepoSource> = sources.local.as_deref().map(|l| l as _);
         let remote: &dyn RepoSource = &*sources.remote;

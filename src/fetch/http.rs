@@ -22,7 +22,9 @@ use reqwest::StatusCode;
 
 use super::local::{self, Cached};
 use super::progress::{FileBar, Progress};
-use super::{fetched, one_line, redact_url, FetchOptions, HttpOptions, Outcome, Source};
+use super::{
+    fetched, one_line, redact_raw_url, redact_url, FetchOptions, HttpOptions, Outcome, Source,
+};
 use crate::cache::{self, Cache, Hasher};
 use crate::lockfile::LockedArtifact;
 use crate::maven::settings::Remote;
@@ -32,6 +34,10 @@ use crate::maven::settings::Remote;
 pub(super) struct Endpoint {
     pub(super) remote: Remote,
     pub(super) client: Option<reqwest::Client>,
+    /// Set once a download from this remote could not connect through all its retries (refused,
+    /// TLS failure, no such host): the remote is given up on as a whole, so 131 jars do not each
+    /// wait out the same retries, and every artifact reports the same one line.
+    pub(super) unreachable: std::sync::OnceLock<String>,
 }
 
 /// Shared, read-only state of one fetch.
@@ -105,6 +111,7 @@ pub(super) fn endpoints(remotes: &[Remote], http: &HttpOptions) -> anyhow::Resul
         out.push(Endpoint {
             remote: remote.clone(),
             client,
+            unreachable: std::sync::OnceLock::new(),
         });
     }
     Ok(out)
@@ -133,8 +140,9 @@ fn client(remote: &Remote, http: &HttpOptions) -> anyhow::Result<reqwest::Client
         .redirect(policy)
         .user_agent(concat!("kclrs/", env!("CARGO_PKG_VERSION")));
     if let Some(p) = &remote.proxy {
-        let mut proxy = reqwest::Proxy::all(&p.url)
-            .with_context(|| format!("bad proxy URL {} for {}", redact_url(&p.url), remote.id))?;
+        let mut proxy = reqwest::Proxy::all(&p.url).with_context(|| {
+            format!("bad proxy URL {} for {}", redact_raw_url(&p.url), remote.id)
+        })?;
         if let Some(c) = &p.credentials {
             proxy = proxy.basic_auth(&c.username, &c.password);
         }
@@ -250,6 +258,9 @@ async fn from_remote(
         }
         return Ok(taken.map(|_| origin).map_err(|e| format!("{shown}: {e}")));
     };
+    if let Some(down) = endpoint.unreachable.get() {
+        return Ok(Err(down.clone()));
+    }
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let part = super::temp_path(path);
@@ -286,6 +297,15 @@ async fn from_remote(
             answer
         }
         Ok(Attempt::NotFound(status)) => format!("{shown}: not found ({status})"),
+        Ok(Attempt::Unreachable(reason)) => {
+            // The first to give up words it for all: the same line for every artifact.
+            let base = redact_url(&remote.url);
+            let id = &remote.id;
+            endpoint
+                .unreachable
+                .get_or_init(|| format!("repository {id} ({base}) is unreachable: {reason}"))
+                .clone()
+        }
         Ok(Attempt::Fatal(reason) | Attempt::Retry(reason, _) | Attempt::Restart(reason)) => {
             format!("{shown}: {reason}")
         }
@@ -307,6 +327,9 @@ pub(super) enum Attempt {
     Retry(String, Option<Duration>),
     /// The server answered a resume oddly: retry from byte 0.
     Restart(String),
+    /// No connection could be made (refused, TLS handshake, name resolution): retried like
+    /// `Retry`; returned by [`download`] when every attempt ended this way.
+    Unreachable(String),
 }
 
 /// Downloads `url` into `part` with retries; the caller checks the hash and renames. `size` is
@@ -324,6 +347,8 @@ pub(super) async fn download(
 ) -> anyhow::Result<Attempt> {
     let mut resume = size.is_some();
     let mut failures = 0u32;
+    // Whether every failed attempt failed to connect: then the host, not this file, is the problem.
+    let mut never_connected = true;
     loop {
         let have = if resume {
             std::fs::metadata(part).map_or(0, |m| m.len())
@@ -332,18 +357,26 @@ pub(super) async fn download(
         };
         let attempt = request(client, remote, url, size, part, have, bar).await?;
         let (reason, after) = match attempt {
-            Attempt::Retry(reason, after) => (reason, after),
+            Attempt::Unreachable(reason) => (reason, None),
+            Attempt::Retry(reason, after) => {
+                never_connected = false;
+                (reason, after)
+            }
             Attempt::Restart(reason) => {
                 resume = false;
+                never_connected = false;
                 (reason, Some(Duration::ZERO))
             }
             done => return Ok(done),
         };
         failures += 1;
         if failures > http.retries {
-            return Ok(Attempt::Fatal(format!(
-                "{reason} (gave up after {failures} attempts)"
-            )));
+            let reason = format!("{reason} (gave up after {failures} attempts)");
+            return Ok(if never_connected {
+                Attempt::Unreachable(reason)
+            } else {
+                Attempt::Fatal(reason)
+            });
         }
         tokio::time::sleep(backoff(http, failures, after)).await;
     }
@@ -423,6 +456,10 @@ async fn request(
     let mut resp = match req.send().await {
         Ok(resp) => resp,
         Err(e) if e.is_redirect() || e.is_builder() => return Ok(Attempt::Fatal(describe(e))),
+        // A timeout may be a slow server; a connect error (including TLS and DNS) is the host.
+        Err(e) if e.is_connect() && !e.is_timeout() => {
+            return Ok(Attempt::Unreachable(describe(e)))
+        }
         Err(e) => return Ok(Attempt::Retry(describe(e), None)),
     };
     let status = resp.status();

@@ -218,9 +218,12 @@ async fn get(
             .map(Ok)
             .with_context(|| format!("cannot read {}", part.display())),
         Ok(Attempt::NotFound(_)) => Ok(Err(None)),
-        Ok(Attempt::Fatal(reason) | Attempt::Retry(reason, _) | Attempt::Restart(reason)) => {
-            Ok(Err(Some(reason)))
-        }
+        Ok(
+            Attempt::Fatal(reason)
+            | Attempt::Retry(reason, _)
+            | Attempt::Restart(reason)
+            | Attempt::Unreachable(reason),
+        ) => Ok(Err(Some(reason))),
         Err(e) => Ok(Err(Some(one_line(&e)))),
     };
     let _ = std::fs::remove_file(&part);

@@ -107,6 +107,11 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 /// Renders `error: top` followed by each distinct cause and the hint, as printed by [`report`].
 pub fn render(err: &anyhow::Error) -> String {
+    render_styled(err, false)
+}
+
+/// [`render`], with `error` and `hint` coloured as clap colours its own when `color`.
+pub fn render_styled(err: &anyhow::Error, color: bool) -> String {
     let mut out = String::new();
     let mut previous = String::new();
     for (i, cause) in err.chain().enumerate() {
@@ -116,14 +121,14 @@ pub fn render(err: &anyhow::Error) -> String {
             continue;
         }
         if i == 0 {
-            out.push_str(&format!("error: {text}\n"));
+            out.push_str(&format!("{} {text}\n", crate::ui::label(color, "error")));
         } else {
             out.push_str(&format!("  caused by: {text}\n"));
         }
         previous = text;
     }
     if let (_, Some(hint)) = classify(err) {
-        out.push_str(&format!("hint: {hint}\n"));
+        out.push_str(&format!("{} {hint}\n", crate::ui::label(color, "hint")));
     }
     out
 }
@@ -133,7 +138,8 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     if is_broken_pipe(err) {
         return ExitCode::SUCCESS;
     }
-    let _ = std::io::stderr().write_all(render(err).as_bytes());
+    let text = render_styled(err, crate::ui::stderr_color_of_process());
+    let _ = std::io::stderr().write_all(text.as_bytes());
     classify(err).0.into()
 }
 

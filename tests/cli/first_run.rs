@@ -434,3 +434,70 @@ fn java_flag_must_name_the_java_launcher() {
     ]);
     assert_exit(&sb, &out, 0);
 }
+
+/// Runs the shell command `line` with a terminal as its stdin/stdout/stderr (util-linux
+/// `script`), in the sandbox's environment plus `vars`; returns what the terminal showed.
+fn in_pty(sb: &Sandbox, line: &str, vars: &[(&str, &str)]) -> String {
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", line, "/dev/null"]).current_dir(sb.work());
+    for var in SCRUBBED {
+        cmd.env_remove(var);
+    }
+    cmd.env("HOME", sb.home())
+        .env("KCLRS_CACHE_DIR", sb.cache())
+        .env("TERM", "xterm")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
+        .stdin(std::process::Stdio::null());
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn no_color_turns_off_colour_but_not_progress() {
+    use crate::download::{art, serve, write_lock};
+    use crate::server::Fault;
+    let sb = Sandbox::new();
+    // On a terminal: error and warning labels coloured as clap colours its own.
+    let err_line = format!("{BIN} print-command");
+    let warn_line = format!("{BIN} print-command --sample --java {JDK17}");
+    assert!(
+        in_pty(&sb, &err_line, &[]).contains("\x1b[1;31merror:\x1b[0m `kclrs print-command` needs")
+    );
+    assert!(in_pty(&sb, &warn_line, &[]).contains("\x1b[1;33mwarning:\x1b[0m 131 of 131"));
+    let clap = in_pty(&sb, &format!("{BIN} --no-such-flag"), &[]);
+    assert!(clap.contains("\x1b[31merror:"), "{clap:?}");
+    // NO_COLOR: plain labels, like clap's.
+    let no_color = [("NO_COLOR", "1")];
+    let plain = in_pty(&sb, &err_line, &no_color);
+    assert!(
+        plain.contains("error: `kclrs print-command` needs"),
+        "{plain:?}"
+    );
+    assert!(!plain.contains("\x1b[1;3"), "{plain:?}");
+    let warned = in_pty(&sb, &warn_line, &no_color);
+    assert!(warned.contains("warning: 131 of 131"), "{warned:?}");
+    assert!(!warned.contains("\x1b[1;3"), "{warned:?}");
+    let clap = in_pty(&sb, &format!("{BIN} --no-such-flag"), &no_color);
+    assert!(clap.contains("error: unexpected argument"), "{clap:?}");
+    // …and progress is still drawn during a (slowed) download.
+    let arts = vec![art("org.example:slow:1", 400_000, 11)];
+    let lock = write_lock(&sb, &arts);
+    let server = serve(&sb, &arts);
+    server.fault(
+        "slow",
+        Fault::Trickle(std::time::Duration::from_millis(40)),
+        1,
+    );
+    let line = format!(
+        "{BIN} download-jars --no-mvn --lockfile {} --repository {}",
+        lock.display(),
+        server.url()
+    );
+    let shown = in_pty(&sb, &line, &no_color);
+    assert!(shown.contains("jars ["), "no progress bar drawn: {shown:?}");
+    assert!(shown.contains("1 artifacts verified"), "{shown:?}");
+}

@@ -501,3 +501,34 @@ fn no_color_turns_off_colour_but_not_progress() {
     assert!(shown.contains("jars ["), "no progress bar drawn: {shown:?}");
     assert!(shown.contains("1 artifacts verified"), "{shown:?}");
 }
+
+#[test]
+fn run_refuses_an_executable_name_that_cannot_start_and_suggests_the_file() {
+    let sb = Sandbox::new();
+    sb.write("app/samples/sample_record_processor.py", "print('hi')\n");
+    let props = sb.write(
+        "app/app.properties",
+        "executableName = python3 sample_record_processor.py\napplicationName = a\n\
+         streamName = s\nAwsCredentialsProvider = DefaultCredentialsProvider\n",
+    );
+    let props = props.to_str().unwrap();
+    let run = sb.run(["run", "-p", props, "--java", JDK17, "--no-mvn"]);
+    assert_exit(&sb, &run, 3);
+    // print-command only warns, as before.
+    let printed = sb.run(["print-command", "-p", props, "--java", JDK17]);
+    assert_exit(&sb, &printed, 0);
+    assert!(stderr(&printed).contains("argument sample_record_processor.py does not exist"));
+    // A program that is nowhere: no suggestion, still an error for run.
+    let gone = sb.write(
+        "app/gone.properties",
+        "executableName = no-such-kclrs-processor\napplicationName = a\n\
+         streamName = s\nAwsCredentialsProvider = DefaultCredentialsProvider\n",
+    );
+    let gone_run = sb.run(["run", "-p", gone.to_str().unwrap(), "--java", JDK17]);
+    assert_exit(&sb, &gone_run, 3);
+    insta::assert_snapshot!(format!(
+        "{}{}",
+        sb.transcript(&run),
+        sb.transcript(&gone_run)
+    ));
+}

@@ -24,6 +24,8 @@ pub enum Exit {
     Fetch = 5,
     /// A check found a problem: `verify` saw missing/corrupt jars, `lock --check` saw a stale lock.
     Check = 6,
+    /// Ctrl-C (SIGINT) stopped a download: 128 + 2, as shells report it.
+    Interrupted = 130,
 }
 
 impl From<Exit> for ExitCode {

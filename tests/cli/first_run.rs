@@ -532,3 +532,51 @@ fn run_refuses_an_executable_name_that_cannot_start_and_suggests_the_file() {
         sb.transcript(&gone_run)
     ));
 }
+
+#[test]
+fn ctrl_c_during_a_download_prints_one_line_and_exits_130() {
+    use crate::download::{art, serve, write_lock};
+    use crate::server::Fault;
+    use std::time::{Duration, Instant};
+    let sb = Sandbox::new();
+    let arts = vec![art("org.example:slow:1", 2_000_000, 12)];
+    let lock = write_lock(&sb, &arts);
+    let server = serve(&sb, &arts);
+    server.fault("slow", Fault::Trickle(Duration::from_millis(50)), 1);
+    let child = sb
+        .cmd(["download-jars", "--no-mvn", "--lockfile"])
+        .arg(&lock)
+        .args(["--repository", &server.url()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the body is arriving, then interrupt as a terminal's Ctrl-C would.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.count("slow") == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5), "slow to stop");
+    insta::assert_snapshot!(sb.transcript(&out), @r"
+    exit: 130
+    --- stdout
+    --- stderr
+    error: interrupted
+    ");
+    // Nothing half-written is trusted: the rerun downloads and verifies.
+    let out = sb
+        .cmd(["download-jars", "--no-mvn", "--lockfile"])
+        .arg(&lock)
+        .args(["--repository", &server.url()])
+        .output()
+        .unwrap();
+    assert_exit(&sb, &out, 0);
+}

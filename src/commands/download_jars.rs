@@ -32,6 +32,11 @@ pub fn run(args: &DownloadJarsArgs, env: &Env) -> anyhow::Result<ExitCode> {
     let lock = super::lock_from(&args.lockfile, env)?;
     let cache = super::cache_from(&args.cache, env)?;
     let options = super::fetch_options(&args.source, args.output.quiet, env)?;
+    if args.dest.is_some() {
+        // Before anything is fetched or written: a lock whose names clash cannot fill --dest.
+        let coords: Vec<_> = lock.artifacts.iter().map(|a| a.coord.clone()).collect();
+        fetch::dest_names(&coords)?;
+    }
     let report = match fetch::ensure_jars(&lock, &cache, &options, env) {
         Ok(report) => report,
         Err(err) => {

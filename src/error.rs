@@ -123,24 +123,39 @@ pub fn render_styled(err: &anyhow::Error, color: bool) -> String {
             continue;
         }
         if i == 0 {
-            out.push_str(&format!("{} {text}\n", crate::ui::label(color, "error")));
+            out.push_str(&format!("{} {text}\n", label(color, "error")));
         } else {
             out.push_str(&format!("  caused by: {text}\n"));
         }
         previous = text;
     }
     if let (_, Some(hint)) = classify(err) {
-        out.push_str(&format!("{} {hint}\n", crate::ui::label(color, "hint")));
+        out.push_str(&format!("{} {hint}\n", label(color, "hint")));
     }
     out
 }
 
-/// Prints the error to stderr and returns the process exit code. A closed stdout pipe exits 0.
-pub fn report(err: &anyhow::Error) -> ExitCode {
+/// `label:` (`error`, `warning`, `hint`) in clap's style (colon included) when `color`.
+pub fn label(color: bool, label: &str) -> String {
+    let code = match label {
+        "error" => "1;31",
+        "warning" => "1;33",
+        _ => "1;32",
+    };
+    if color {
+        format!("\x1b[{code}m{label}:\x1b[0m")
+    } else {
+        format!("{label}:")
+    }
+}
+
+/// Prints the error to stderr (labels coloured when `color`, see `ui::stderr_color`) and returns
+/// the process exit code. A closed stdout pipe exits 0.
+pub fn report(err: &anyhow::Error, color: bool) -> ExitCode {
     if is_broken_pipe(err) {
         return ExitCode::SUCCESS;
     }
-    let text = render_styled(err, crate::ui::stderr_color_of_process());
+    let text = render_styled(err, color);
     let _ = std::io::stderr().write_all(text.as_bytes());
     classify(err).0.into()
 }

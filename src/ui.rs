@@ -43,23 +43,12 @@ fn color_choice(tty: bool, var: impl Fn(&str) -> Option<OsString>) -> bool {
     tty && term_ok
 }
 
-/// `label:` (`error`, `warning`, `hint`) in clap's style (colon included) when `color`.
-pub fn label(color: bool, label: &str) -> String {
-    let code = match label {
-        "error" => "1;31",
-        "warning" => "1;33",
-        _ => "1;32",
-    };
-    if color {
-        format!("\x1b[{code}m{label}:\x1b[0m")
-    } else {
-        format!("{label}:")
-    }
-}
-
 /// Prints `warning: msg` to stderr.
 pub fn warn(env: &Env, msg: &str) {
-    let line = format!("{} {msg}\n", label(stderr_color(env), "warning"));
+    let line = format!(
+        "{} {msg}\n",
+        crate::error::label(stderr_color(env), "warning")
+    );
     let _ = std::io::stderr().write_all(line.as_bytes());
 }
 

@@ -26,6 +26,7 @@ use super::{
     fetched, one_line, redact_raw_url, redact_url, FetchOptions, HttpOptions, Outcome, Source,
 };
 use crate::cache::{self, Cache, Hasher};
+use crate::error::{Exit, UserError};
 use crate::lockfile::LockedArtifact;
 use crate::maven::settings::Remote;
 
@@ -70,16 +71,25 @@ pub(super) fn fetch_all(
         progress: Progress::new(options.progress, total, env),
     });
     let owned: Vec<LockedArtifact> = wanted.iter().map(|a| (*a).clone()).collect();
-    let mut outcomes = runtime.block_on(async {
-        futures_util::stream::iter(owned.into_iter().enumerate().map(|(i, a)| {
-            let job = Arc::clone(&job);
-            async move { (i, one(&job, a).await) }
-        }))
-        .buffer_unordered(options.jobs.max(1))
-        .collect::<Vec<_>>()
-        .await
+    let work = futures_util::stream::iter(owned.into_iter().enumerate().map(|(i, a)| {
+        let job = Arc::clone(&job);
+        async move { (i, one(&job, a).await) }
+    }))
+    .buffer_unordered(options.jobs.max(1))
+    .collect::<Vec<_>>();
+    // Ctrl-C: drop every download (their file lines go with them), clear the overall bar and
+    // say so once. Temp files left behind are removed by the next run under each artifact's lock.
+    let finished = runtime.block_on(async {
+        tokio::select! {
+            outcomes = work => Some(outcomes),
+            _ = tokio::signal::ctrl_c() => None,
+        }
     });
     job.progress.finish();
+    let Some(mut outcomes) = finished else {
+        runtime.shutdown_background();
+        return Err(UserError::new(Exit::Interrupted, "interrupted").into());
+    };
     outcomes.sort_by_key(|(i, _)| *i);
     Ok(outcomes.into_iter().map(|(_, o)| o).collect())
 }

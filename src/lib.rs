@@ -13,10 +13,12 @@ pub mod fetch;
 pub mod java;
 pub mod launch;
 pub mod lockfile;
+pub mod locking;
 pub mod maven;
 pub mod paths;
 pub mod properties;
 pub mod sample;
+pub mod transport;
 pub mod ui;
 pub mod xml;
 

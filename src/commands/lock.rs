@@ -19,10 +19,10 @@ use crate::env::Env;
 use crate::error::{Exit, UserError};
 use crate::fetch::RemoteRepos;
 use crate::lockfile::{Lockfile, Origin};
-use crate::maven::locking::{self, Checked, KCL_ARTIFACT, KCL_GROUP};
+use crate::locking::{self, Checked, PomCache, KCL_ARTIFACT, KCL_GROUP};
 use crate::maven::model::Platform;
 use crate::maven::resolve::Resolver;
-use crate::maven::source::{AskMvn, Chain, LocalRepo, PomCache, RepoSource};
+use crate::maven::source::{AskMvn, Chain, LocalRepo, RepoSource};
 use crate::maven::Coord;
 use crate::ui;
 
@@ -60,7 +60,7 @@ fn sources(args: &LockArgs, env: &Env) -> anyhow::Result<Sources> {
             env: env.clone(),
             settings_file: mvn.settings_file.clone(),
             local: LocalRepo::new(mvn.local_repo.clone()),
-            fetch: crate::maven::mvn::fetch_missing,
+            fetch: crate::transport::mvn::fetch_missing,
         }));
     }
     let remote = Rc::new(remote);

@@ -14,7 +14,7 @@ use crate::error::{Exit, UserError};
 use crate::fetch::{FetchOptions, HttpOptions, MvnFallback};
 use crate::launch::LaunchOptions;
 use crate::lockfile::Lockfile;
-use crate::maven::settings;
+use crate::transport::settings;
 use crate::ui;
 
 pub mod completions;

@@ -22,10 +22,11 @@ use reqwest::StatusCode;
 
 use super::local::{self, Cached};
 use super::progress::{FileBar, Progress};
-use super::{fetched, one_line, redact_url, FetchOptions, HttpOptions, Outcome, Source};
+use super::{fetched, one_line, FetchOptions, HttpOptions, Outcome, Source};
 use crate::cache::{self, Cache, Hasher};
 use crate::lockfile::LockedArtifact;
-use crate::maven::settings::Remote;
+use crate::transport::redact_url;
+use crate::transport::settings::Remote;
 
 /// One remote with the client that talks to it (`None` for `file://` remotes).
 #[derive(Debug)]
@@ -583,7 +584,7 @@ mod tests {
 
     #[test]
     fn remote_proxy_and_credentials_are_applied() {
-        use crate::maven::settings::{Credentials, Proxy};
+        use crate::transport::settings::{Credentials, Proxy};
         let (port, head) = capture_one();
         let remote = Remote {
             id: "corp".into(),

@@ -24,9 +24,9 @@ use crate::cache::{self, Cache};
 use crate::env::Env;
 use crate::error::{Exit, UserError};
 use crate::lockfile::{LockedArtifact, Lockfile};
-use crate::maven::settings::Remote;
 use crate::maven::source::MvnFetch;
 use crate::maven::Coord;
+use crate::transport::settings::Remote;
 
 pub use dest::{dest_names, materialize, DestReport};
 pub use repo::RemoteRepos;
@@ -188,7 +188,13 @@ pub fn ensure_jars(
     options: &FetchOptions,
     env: &Env,
 ) -> anyhow::Result<Report> {
-    ensure_jars_with(lock, cache, options, env, crate::maven::mvn::fetch_missing)
+    ensure_jars_with(
+        lock,
+        cache,
+        options,
+        env,
+        crate::transport::mvn::fetch_missing,
+    )
 }
 
 fn ensure_jars_with(
@@ -323,19 +329,6 @@ fn missing_error(
     UserError::new(Exit::Fetch, msg).hint(hint)
 }
 
-/// `scheme://user:pass@host/…` → `scheme://***@host/…`, so no message ever shows a password.
-pub fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}***{}", &url[..scheme_end + 3], &rest[at..]),
-        None => url.to_string(),
-    }
-}
-
 /// The file name of a temp file for `path` in its own folder (same filesystem, so the final
 /// rename is atomic). Hidden and unique per process and call, so concurrent writers never share one.
 fn temp_path(path: &Path) -> PathBuf {
@@ -429,16 +422,5 @@ mod tests {
             std::fs::read(cache.artifact_path(&lock.artifacts[1].coord)).unwrap(),
             b"good bytes"
         );
-    }
-
-    #[test]
-    fn redacts_credentials_in_urls() {
-        assert_eq!(
-            redact_url("https://u:secret@h:8/a/b@c"),
-            "https://***@h:8/a/b@c"
-        );
-        assert_eq!(redact_url("http://h/x"), "http://h/x");
-        assert_eq!(redact_url("file:///tmp/r"), "file:///tmp/r");
-        assert_eq!(redact_url("no url"), "no url");
     }
 }

@@ -10,7 +10,7 @@
 //! URL: taking such a file as absent could silently change the resolution. Metadata documents are
 //! gathered from every remote, as Maven merges version lists. Bodies land in a temp file in the
 //! kclrs cache and are read back; what is kept is the caller's choice (POMs by
-//! [`crate::maven::source::PomCache`], jars once their checksums were compared).
+//! [`crate::locking::PomCache`], jars once their checksums were compared).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,11 +20,12 @@ use futures_util::StreamExt;
 
 use super::http::{self, Attempt, Endpoint};
 use super::progress::Progress;
-use super::{one_line, redact_url, FetchOptions, HttpOptions};
+use super::{one_line, FetchOptions, HttpOptions};
 use crate::cache::Cache;
 use crate::env::Env;
 use crate::error::{Exit, UserError};
 use crate::maven::source::{FetchedFile, LocalRepo, RepoFile, RepoSource};
+use crate::transport::redact_url;
 
 /// The configured remotes (http, https and file URLs), in order.
 #[derive(Debug)]

@@ -69,7 +69,8 @@ impl LocalRepo {
         LocalRepo { root }
     }
 
-    fn path_of(&self, repo_path: &str) -> PathBuf {
+    /// Where `repo_path` (`/`-separated) lives in this repository.
+    pub fn path_of(&self, repo_path: &str) -> PathBuf {
         crate::paths::join_repo_path(&self.root, repo_path)
     }
 
@@ -170,11 +171,11 @@ pub struct AskMvn {
     /// `--settings` file handed to Maven, if any.
     pub settings_file: Option<PathBuf>,
     pub local: LocalRepo,
-    /// [`super::mvn::fetch_missing`], replaceable in tests.
+    /// `transport::mvn::fetch_missing` in kclrs, replaceable in tests.
     pub fetch: MvnFetch,
 }
 
-/// The signature of [`super::mvn::fetch_missing`], replaceable in tests.
+/// The signature of `transport::mvn::fetch_missing`, replaceable in tests.
 pub type MvnFetch = fn(&crate::env::Env, &[Coord], Option<&Path>, &Path) -> anyhow::Result<()>;
 
 impl RepoSource for AskMvn {
@@ -211,47 +212,6 @@ impl RepoSource for AskMvn {
             );
         }
         self.local.fetch_many(files)
-    }
-}
-
-/// Keeps every POM another source served in a Maven-layout folder (the kclrs cache's `maven/`),
-/// so re-resolving reads POMs from disk instead of the network. POMs of a released version never
-/// change; metadata and artifacts pass through (metadata must stay fresh, and jars are kept only
-/// after their checksums were verified, by the download code).
-#[derive(Debug)]
-pub struct PomCache<S> {
-    pub dir: LocalRepo,
-    pub inner: S,
-}
-
-impl<S: RepoSource> RepoSource for PomCache<S> {
-    fn fetch_many(&self, files: &[RepoFile]) -> anyhow::Result<Vec<FetchedFile>> {
-        let poms: Vec<RepoFile> = files
-            .iter()
-            .filter(|f| matches!(f, RepoFile::Pom(_)))
-            .cloned()
-            .collect();
-        let mut out = self.dir.fetch_many(&poms)?;
-        let rest: Vec<RepoFile> = files
-            .iter()
-            .filter(|f| !out.iter().any(|o| &o.file == *f))
-            .cloned()
-            .collect();
-        if rest.is_empty() {
-            return Ok(out);
-        }
-        for got in self.inner.fetch_many(&rest)? {
-            // A POM that does not parse is passed on for the resolver to report, but never
-            // kept: a cached bad POM would fail every later run, even against a good repository.
-            if matches!(got.file, RepoFile::Pom(_)) && super::pom::parse_xml(&got.bytes).is_ok() {
-                let path = self.dir.path_of(&got.file.repo_path());
-                crate::paths::ensure_under(&self.dir.root, &path)?;
-                crate::cache::write_atomic(&path, &got.bytes)
-                    .with_context(|| format!("cannot cache the POM from {}", got.location))?;
-            }
-            out.push(got);
-        }
-        Ok(out)
     }
 }
 
@@ -343,22 +303,6 @@ mod tests {
         assert_eq!(got[0].bytes, b"<project/>");
         assert_eq!(got[1].bytes, b"m1");
         assert_eq!(got[2].bytes, b"m2");
-        let cache_dir = tempfile::tempdir().unwrap();
-        let cached = PomCache {
-            dir: LocalRepo::new(cache_dir.path().to_path_buf()),
-            inner: repo,
-        };
-        let pom = RepoFile::Pom(coord.clone());
-        assert_eq!(
-            cached.fetch_many(std::slice::from_ref(&pom)).unwrap().len(),
-            1
-        );
-        std::fs::remove_file(base.join("1/a-1.pom")).unwrap();
-        let again = cached
-            .fetch_many(&[pom, RepoFile::Artifact(coord.clone())])
-            .unwrap();
-        assert_eq!(again.len(), 1, "the POM now comes from the cache");
-        assert_eq!(again[0].bytes, b"<project/>");
         assert_eq!(
             RepoFile::Checksum {
                 coord,

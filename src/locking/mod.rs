@@ -8,13 +8,17 @@
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
-use super::model::{type_on_classpath, Platform};
-use super::resolve::{Request, Resolution};
-use super::source::{FetchedFile, RepoFile, RepoSource};
-use super::Coord;
 use crate::cache::{self, Cache};
 use crate::error::{Exit, UserError};
 use crate::lockfile::{LockedArtifact, FORMAT_VERSION};
+use crate::maven::model::{type_on_classpath, Platform};
+use crate::maven::resolve::{Request, Resolution};
+use crate::maven::source::{FetchedFile, RepoFile, RepoSource};
+use crate::maven::Coord;
+
+mod pom_cache;
+
+pub use pom_cache::PomCache;
 
 /// Bumped whenever a resolution rule changes, so older locks show up as stale.
 pub const RESOLVER_VERSION: u32 = 1;

@@ -1,0 +1,10 @@
+//! Repositories and transport: where artifact bytes come from and how. The remotes a run may use
+//! (from `--repository`, the environment and `settings.xml` with its mirrors, servers and
+//! proxies), the redaction of credentials in every URL shown, and the `mvn` fallback. This layer
+//! knows Maven coordinates and their repository paths, never the kclrs cache or the lockfile.
+
+pub mod mvn;
+pub mod settings;
+pub mod url;
+
+pub use url::redact_url;

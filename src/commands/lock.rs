@@ -22,8 +22,9 @@ use crate::lockfile::{Lockfile, Origin};
 use crate::locking::{self, Checked, PomCache, KCL_ARTIFACT, KCL_GROUP};
 use crate::maven::model::Platform;
 use crate::maven::resolve::Resolver;
-use crate::maven::source::{AskMvn, Chain, LocalRepo, RepoSource};
+use crate::maven::source::{Chain, RepoSource};
 use crate::maven::Coord;
+use crate::transport::local::{AskMvn, LocalRepo};
 use crate::ui;
 
 fn usage(msg: String) -> anyhow::Error {

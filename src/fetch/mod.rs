@@ -24,8 +24,8 @@ use crate::cache::{self, Cache};
 use crate::env::Env;
 use crate::error::{Exit, UserError};
 use crate::lockfile::{LockedArtifact, Lockfile};
-use crate::maven::source::MvnFetch;
 use crate::maven::Coord;
+use crate::transport::local::MvnFetch;
 use crate::transport::settings::Remote;
 
 pub use dest::{dest_names, materialize, DestReport};

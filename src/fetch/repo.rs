@@ -24,7 +24,8 @@ use super::{one_line, FetchOptions, HttpOptions};
 use crate::cache::Cache;
 use crate::env::Env;
 use crate::error::{Exit, UserError};
-use crate::maven::source::{FetchedFile, LocalRepo, RepoFile, RepoSource};
+use crate::maven::source::{FetchedFile, RepoFile, RepoSource};
+use crate::transport::local::LocalRepo;
 use crate::transport::redact_url;
 
 /// The configured remotes (http, https and file URLs), in order.

@@ -236,7 +236,7 @@ fn check(coord: &Coord, jar: &FetchedFile, sums: &[&FetchedFile]) -> anyhow::Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::maven::source::LocalRepo;
+    use crate::transport::local::LocalRepo;
 
     #[test]
     fn input_hash_depends_on_roots_and_excludes_only() {

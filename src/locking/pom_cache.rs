@@ -3,7 +3,8 @@
 
 use anyhow::Context;
 
-use crate::maven::source::{FetchedFile, LocalRepo, RepoFile, RepoSource};
+use crate::maven::source::{FetchedFile, RepoFile, RepoSource};
+use crate::transport::local::LocalRepo;
 
 /// Keeps every POM another source served in a Maven-layout folder (the kclrs cache's `maven/`),
 /// so re-resolving reads POMs from disk instead of the network. POMs of a released version never

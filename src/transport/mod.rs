@@ -3,6 +3,7 @@
 //! proxies), the redaction of credentials in every URL shown, and the `mvn` fallback. This layer
 //! knows Maven coordinates and their repository paths, never the kclrs cache or the lockfile.
 
+pub mod local;
 pub mod mvn;
 pub mod settings;
 pub mod url;

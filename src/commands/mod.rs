@@ -11,10 +11,9 @@ use crate::cache::Cache;
 use crate::cli::{CacheArgs, Cli, Command, LaunchArgs, LockfileArgs, SourceArgs};
 use crate::env::Env;
 use crate::error::{Exit, UserError};
-use crate::fetch::{FetchOptions, HttpOptions, MvnFallback};
 use crate::launch::LaunchOptions;
 use crate::lockfile::Lockfile;
-use crate::transport::settings;
+use crate::transport::{settings, FetchOptions, HttpOptions, MvnFallback};
 use crate::ui;
 
 pub mod completions;

@@ -9,14 +9,11 @@
 //! trusts can be partial or wrong. `download-jars` and `run` both call [`ensure_jars`].
 
 mod dest;
-mod http;
+mod download;
 mod local;
-mod progress;
-mod repo;
 mod verify;
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
 
 use anyhow::Context;
 
@@ -25,82 +22,13 @@ use crate::env::Env;
 use crate::error::{Exit, UserError};
 use crate::lockfile::{LockedArtifact, Lockfile};
 use crate::maven::Coord;
+// `dest` names temp files as every writer does.
+use crate::paths::temp_path;
 use crate::transport::local::MvnFetch;
-use crate::transport::settings::Remote;
+use crate::transport::FetchOptions;
 
 pub use dest::{dest_names, materialize, DestReport};
-pub use repo::RemoteRepos;
 pub use verify::{verify_cache, VerifyEntry, VerifyStatus};
-
-/// Network behaviour: timeouts, retries and redirects.
-#[derive(Clone, Debug)]
-pub struct HttpOptions {
-    pub connect_timeout: Duration,
-    /// Longest silence allowed while waiting for response bytes.
-    pub read_timeout: Duration,
-    /// Extra attempts per URL after a connect error, timeout, 5xx or 429.
-    pub retries: u32,
-    /// First backoff delay; doubles with each retry, with jitter.
-    pub backoff_base: Duration,
-    /// Upper bound of any single wait, including a server's `Retry-After`.
-    pub max_wait: Duration,
-    pub max_redirects: usize,
-}
-
-impl Default for HttpOptions {
-    fn default() -> Self {
-        HttpOptions {
-            connect_timeout: Duration::from_secs(10),
-            read_timeout: Duration::from_secs(30),
-            retries: 4,
-            backoff_base: Duration::from_millis(250),
-            max_wait: Duration::from_secs(30),
-            max_redirects: 10,
-        }
-    }
-}
-
-/// How `mvn` is asked for artifacts nothing else could provide.
-#[derive(Clone, Debug)]
-pub struct MvnFallback {
-    /// `--settings` file handed to Maven, if any.
-    pub settings_file: Option<PathBuf>,
-    /// The local repository Maven downloads into and kclrs then reads.
-    pub local_repo: PathBuf,
-}
-
-/// Where artifacts may come from and how to fetch them.
-#[derive(Clone, Debug)]
-pub struct FetchOptions {
-    /// Remote repositories in order; empty when offline or none is configured.
-    pub remotes: Vec<Remote>,
-    /// The local Maven repository to reuse verified files from (`None`: `--no-local-repo`).
-    pub local_repo: Option<PathBuf>,
-    /// `None` when offline or `--no-mvn`.
-    pub mvn: Option<MvnFallback>,
-    pub offline: bool,
-    /// Parallel downloads.
-    pub jobs: usize,
-    /// Draw progress bars on stderr.
-    pub progress: bool,
-    pub http: HttpOptions,
-}
-
-impl FetchOptions {
-    /// Options that only look at the kclrs cache (for commands that must not fetch, such as
-    /// `print-classpath`): offline, no local repository, no `mvn`.
-    pub fn cache_only() -> FetchOptions {
-        FetchOptions {
-            remotes: Vec::new(),
-            local_repo: None,
-            mvn: None,
-            offline: true,
-            jobs: 1,
-            progress: false,
-            http: HttpOptions::default(),
-        }
-    }
-}
 
 /// Where the bytes of one artifact came from in this run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -227,7 +155,7 @@ fn ensure_jars_with(
     for a in &wanted {
         crate::paths::ensure_under(&cache.maven_dir(), &cache.artifact_path(&a.coord))?;
     }
-    let outcomes = http::fetch_all(&wanted, cache, options, env)?;
+    let outcomes = download::fetch_all(&wanted, cache, options, env)?;
     let mut missing: Vec<(usize, Vec<String>)> = Vec::new();
     for (&i, outcome) in pending.iter().zip(outcomes) {
         match outcome {
@@ -243,7 +171,9 @@ fn ensure_jars_with(
                 .map(|(i, _)| lock.artifacts[*i].coord.clone())
                 .collect();
             let asked = mvn_fetch(env, &coords, mvn.settings_file.as_deref(), &mvn.local_repo);
-            let failure = asked.err().map(|e| format!("mvn: {}", one_line(&e)));
+            let failure = asked
+                .err()
+                .map(|e| format!("mvn: {}", crate::error::one_line(&e)));
             let mut still = Vec::new();
             for (i, mut why) in missing {
                 let a = &lock.artifacts[i];
@@ -285,18 +215,6 @@ fn fetched(a: &LockedArtifact, path: PathBuf, source: Source, origin: Option<Str
     }
 }
 
-/// An error's chain on one line (`a: b: c`), for per-artifact reasons inside a longer report.
-fn one_line(err: &anyhow::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for cause in err.chain() {
-        let text = cause.to_string();
-        if !parts.last().is_some_and(|p| p.ends_with(&text)) {
-            parts.push(text);
-        }
-    }
-    parts.join(": ")
-}
-
 fn missing_error(
     lock: &Lockfile,
     missing: &[(usize, Vec<String>)],
@@ -329,22 +247,13 @@ fn missing_error(
     UserError::new(Exit::Fetch, msg).hint(hint)
 }
 
-/// The file name of a temp file for `path` in its own folder (same filesystem, so the final
-/// rename is atomic). Hidden and unique per process and call, so concurrent writers never share one.
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    path.with_file_name(format!(
-        ".{name}.{}-{:08x}.part",
-        std::process::id(),
-        fastrand::u32(..)
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::lockfile::Origin;
+    use crate::transport::MvnFallback;
     use sha2::Digest;
+    use std::path::Path;
     use std::sync::Mutex;
 
     /// Calls of the fake `mvn`: the coordinates it was asked for.

@@ -71,7 +71,7 @@ fn check(a: &LockedArtifact, cache: &Cache) -> VerifyEntry {
         actual_sha256: None,
         actual_size: None,
     };
-    let Ok((sha, len)) = cache::hash_file(&path) else {
+    let Ok((sha, len)) = crate::digest::hash_file(&path) else {
         cache::remove_stamp(&path);
         return entry;
     };

@@ -293,7 +293,10 @@ pub fn prepare(env: &Env, opts: &LaunchOptions, purpose: Purpose) -> anyhow::Res
     let properties_file = match properties_path(env, opts, purpose)? {
         Some(path) => {
             let props = crate::properties::load(env, &path)?;
-            for warning in crate::properties::check(&props, env, opts.strict)? {
+            // Written only when the hint needs it: a file to compare with, not a 14 KB command.
+            let sample = || crate::sample::materialize(&opts.cache, env.os).ok();
+            for warning in crate::properties::check_with_sample(&props, env, opts.strict, &sample)?
+            {
                 crate::ui::warn(env, &warning);
             }
             Some(props.path)

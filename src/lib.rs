@@ -2,6 +2,7 @@
 //! KCL language wrappers. The library half exists so that every domain module (Maven resolution,
 //! the lockfile, downloads, the cache, Java discovery, properties, launching) can be unit-tested and
 //! benchmarked without going through the command line; only `cli` and `commands` know about clap.
+//! The modules form layers whose imports point down only; ARCHITECTURE.md has the map.
 
 pub mod cache;
 pub mod classfile;

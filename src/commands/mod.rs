@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::cache::Cache;
-use crate::cli::{CacheArgs, Cli, Command, LaunchArgs, LockfileArgs, SourceArgs};
+use crate::cli::{
+    CacheArgs, ClasspathLaunchArgs, Cli, Command, LaunchArgs, LockfileArgs, SourceArgs,
+};
 use crate::env::Env;
 use crate::error::{Exit, UserError};
 use crate::launch::LaunchOptions;
@@ -18,6 +20,7 @@ use crate::ui;
 
 pub mod completions;
 pub mod download_jars;
+pub mod helper;
 pub mod java;
 pub mod lock;
 pub mod print_classpath;
@@ -27,7 +30,10 @@ pub mod verify;
 
 /// Runs the parsed subcommand.
 pub fn dispatch(cli: Cli, env: &Env) -> anyhow::Result<ExitCode> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        return helper::run(&cli, env);
+    };
+    match command {
         Command::PrintCommand(args) => print_command::run(&args, env),
         Command::PrintClasspath(args) => print_classpath::run(&args, env),
         Command::Run(args) => run::run(&args, env),
@@ -45,12 +51,41 @@ pub fn lock_from(args: &LockfileArgs, env: &Env) -> anyhow::Result<Lockfile> {
     Lockfile::load(path.as_deref())
 }
 
-/// The cache selected by `--cache-dir`, `KCLRS_CACHE_DIR` or the platform default.
+/// The cache selected by `--cache-dir`, `KCLRS_CACHE_DIR` or the platform default. A root that
+/// can never be a folder (it, or a parent, is a file) is refused here, naming where it came from,
+/// rather than failing later as an unexpected I/O error.
 pub fn cache_from(args: &CacheArgs, env: &Env) -> anyhow::Result<Cache> {
-    let root: PathBuf = match &args.cache_dir {
-        Some(dir) => env.absolute(dir),
-        None => env.default_cache_dir()?,
+    let (root, from): (PathBuf, &str) = match &args.cache_dir {
+        Some(dir) => (env.absolute(dir), "--cache-dir"),
+        None if env.var_os("KCLRS_CACHE_DIR").is_some() => {
+            (env.default_cache_dir()?, "KCLRS_CACHE_DIR")
+        }
+        None => (env.default_cache_dir()?, "the default cache folder"),
     };
+    if let Some(file) = root
+        .ancestors()
+        .find(|p| p.symlink_metadata().is_ok())
+        .filter(|p| !p.is_dir())
+    {
+        return Err(UserError::new(
+            Exit::Usage,
+            format!(
+                "cannot use {} as the kclrs cache ({from}): {} is a file, not a folder",
+                root.display(),
+                file.display()
+            ),
+        )
+        .hint(match from {
+            "--cache-dir" => {
+                "pass --cache-dir a folder kclrs may create, e.g. --cache-dir ~/.cache/kclrs"
+            }
+            "KCLRS_CACHE_DIR" => {
+                "set KCLRS_CACHE_DIR to a folder kclrs may create, or unset it to use the default"
+            }
+            _ => "pass --cache-dir DIR or set KCLRS_CACHE_DIR to a folder kclrs may create",
+        })
+        .into());
+    }
     Ok(Cache::new(root))
 }
 
@@ -126,16 +161,31 @@ pub fn launch_options(
     env: &Env,
 ) -> anyhow::Result<LaunchOptions> {
     Ok(LaunchOptions {
-        properties: launch.properties.clone(),
-        sample: launch.sample,
-        classpath: launch.classpath.clone(),
         log_configuration: launch.log_configuration.clone(),
         java: launch.java.clone(),
         jvm_args: launch.jvm_args.clone(),
+        ..classpath_options(&launch.cp, lockfile, cache, env)?
+    })
+}
+
+/// The classpath flags as launch options without Java, JVM options or log configuration.
+pub fn classpath_options(
+    cp: &ClasspathLaunchArgs,
+    lockfile: &LockfileArgs,
+    cache: &CacheArgs,
+    env: &Env,
+) -> anyhow::Result<LaunchOptions> {
+    Ok(LaunchOptions {
+        properties: cp.properties.clone(),
+        sample: cp.sample,
+        classpath: cp.classpath.clone(),
+        log_configuration: None,
+        java: None,
+        jvm_args: Vec::new(),
         lockfile: lockfile.lockfile.clone(),
         cache_dir_flag: cache.cache_dir.clone(),
         cache: cache_from(cache, env)?,
-        jars_dir: launch.jars_dir.clone(),
-        strict: launch.strict,
+        jars_dir: cp.jars_dir.clone(),
+        strict: cp.strict,
     })
 }

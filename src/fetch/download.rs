@@ -148,6 +148,9 @@ async fn from_remote(
         }
         return Ok(taken.map(|_| origin).map_err(|e| format!("{shown}: {e}")));
     };
+    if let Some(down) = endpoint.unreachable.get() {
+        return Ok(Err(down.clone()));
+    }
     let bar = job.progress.file(&a.coord.file_name(), a.size);
     let (part, got) = http::get_to_temp(
         &job.options.http,
@@ -181,6 +184,15 @@ async fn from_remote(
             answer
         }
         Got::NotFound(status) => format!("{shown}: not found ({status})"),
+        Got::Unreachable(reason) => {
+            // The first to give up words it for all: the same line for every artifact.
+            let base = redact_url(&remote.url);
+            let id = &remote.id;
+            endpoint
+                .unreachable
+                .get_or_init(|| format!("repository {id} ({base}) is unreachable: {reason}"))
+                .clone()
+        }
         Got::Failed(reason) => format!("{shown}: {reason}"),
     };
     let _ = std::fs::remove_file(&part);

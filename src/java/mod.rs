@@ -233,13 +233,21 @@ impl<'a> Search<'a> {
     fn given(&mut self, path: &Path, given: Given, source: Source) {
         let path = self.env.absolute(path);
         let exe = self.env.os.java_exe();
+        let mut not_java = None;
         let (java, home) = if path.is_dir() || given == Given::Home {
             (path.join("bin").join(exe), path)
         } else {
             let real = probe::canonical(&path).unwrap_or_else(|| path.clone());
+            // A file named by the user is exec'd as java: it must be the launcher, not javac.
+            if probe::is_executable(&path) {
+                not_java = probe::not_a_launcher(&path, &real);
+            }
             (path, probe::home_of(&real))
         };
-        let candidate = self.inspect(java, home, source);
+        let mut candidate = self.inspect(java, home, source);
+        if candidate.rejected.is_none() {
+            candidate.rejected = not_java;
+        }
         self.offer(candidate);
     }
 

@@ -19,7 +19,7 @@ use reqwest::header::{HeaderMap, CONTENT_RANGE, RANGE, RETRY_AFTER};
 use reqwest::StatusCode;
 
 use super::settings::Remote;
-use super::url::{file_url_path, redact_url};
+use super::url::{file_url_path, redact_raw_url, redact_url};
 use super::HttpOptions;
 use crate::digest::{self, Hasher};
 use crate::error::one_line;
@@ -33,6 +33,10 @@ pub struct Endpoint {
     pub client: Option<reqwest::Client>,
     /// The Maven-layout folder of a `file:` remote (`None` when its URL names no usable path).
     pub folder: Option<PathBuf>,
+    /// Set once a download from this remote could not connect through all its retries (refused,
+    /// TLS failure, no such host): the remote is given up on as a whole, so 131 jars do not each
+    /// wait out the same retries, and every artifact reports the same one line.
+    pub unreachable: std::sync::OnceLock<String>,
 }
 
 /// The async runtime of one fetch: two workers are plenty for I/O-bound work.
@@ -67,6 +71,7 @@ pub fn endpoints(remotes: &[Remote], http: &HttpOptions) -> anyhow::Result<Vec<E
             remote: remote.clone(),
             client,
             folder,
+            unreachable: std::sync::OnceLock::new(),
         });
     }
     Ok(out)
@@ -95,8 +100,9 @@ fn client(remote: &Remote, http: &HttpOptions) -> anyhow::Result<reqwest::Client
         .redirect(policy)
         .user_agent(concat!("kclrs/", env!("CARGO_PKG_VERSION")));
     if let Some(p) = &remote.proxy {
-        let mut proxy = reqwest::Proxy::all(&p.url)
-            .with_context(|| format!("bad proxy URL {} for {}", redact_url(&p.url), remote.id))?;
+        let mut proxy = reqwest::Proxy::all(&p.url).with_context(|| {
+            format!("bad proxy URL {} for {}", redact_raw_url(&p.url), remote.id)
+        })?;
         if let Some(c) = &p.credentials {
             proxy = proxy.basic_auth(&c.username, &c.password);
         }
@@ -132,6 +138,8 @@ pub enum Got {
     NotFound(StatusCode),
     /// Why this URL did not give the file; never shows credentials.
     Failed(String),
+    /// No attempt could connect (refused, TLS handshake, name resolution): the host is the problem.
+    Unreachable(String),
 }
 
 /// GETs `url` into a fresh temp file next to `dest` (same folder, so the caller's rename is
@@ -152,6 +160,7 @@ pub async fn get_to_temp(
     let got = match download(http, client, remote, url, size, &part, bar).await {
         Ok(Attempt::Done(sha)) => Got::Done(sha),
         Ok(Attempt::NotFound(status)) => Got::NotFound(status),
+        Ok(Attempt::Unreachable(reason)) => Got::Unreachable(reason),
         Ok(Attempt::Fatal(reason) | Attempt::Retry(reason, _) | Attempt::Restart(reason)) => {
             Got::Failed(reason)
         }
@@ -172,6 +181,9 @@ enum Attempt {
     Retry(String, Option<Duration>),
     /// The server answered a resume oddly: retry from byte 0.
     Restart(String),
+    /// No connection could be made (refused, TLS handshake, name resolution): retried like
+    /// `Retry`; returned by [`download`] when every attempt ended this way.
+    Unreachable(String),
 }
 
 /// Downloads `url` into `part` with retries; the caller checks the hash and renames. `size` is
@@ -189,6 +201,8 @@ async fn download(
 ) -> anyhow::Result<Attempt> {
     let mut resume = size.is_some();
     let mut failures = 0u32;
+    // Whether every failed attempt failed to connect: then the host, not this file, is the problem.
+    let mut never_connected = true;
     loop {
         let have = if resume {
             std::fs::metadata(part).map_or(0, |m| m.len())
@@ -197,18 +211,26 @@ async fn download(
         };
         let attempt = request(client, remote, url, size, part, have, bar).await?;
         let (reason, after) = match attempt {
-            Attempt::Retry(reason, after) => (reason, after),
+            Attempt::Unreachable(reason) => (reason, None),
+            Attempt::Retry(reason, after) => {
+                never_connected = false;
+                (reason, after)
+            }
             Attempt::Restart(reason) => {
                 resume = false;
+                never_connected = false;
                 (reason, Some(Duration::ZERO))
             }
             done => return Ok(done),
         };
         failures += 1;
         if failures > http.retries {
-            return Ok(Attempt::Fatal(format!(
-                "{reason} (gave up after {failures} attempts)"
-            )));
+            let reason = format!("{reason} (gave up after {failures} attempts)");
+            return Ok(if never_connected {
+                Attempt::Unreachable(reason)
+            } else {
+                Attempt::Fatal(reason)
+            });
         }
         tokio::time::sleep(backoff(http, failures, after)).await;
     }
@@ -288,6 +310,10 @@ async fn request(
     let mut resp = match req.send().await {
         Ok(resp) => resp,
         Err(e) if e.is_redirect() || e.is_builder() => return Ok(Attempt::Fatal(describe(e))),
+        // A timeout may be a slow server; a connect error (including TLS and DNS) is the host.
+        Err(e) if e.is_connect() && !e.is_timeout() => {
+            return Ok(Attempt::Unreachable(describe(e)))
+        }
         Err(e) => return Ok(Attempt::Retry(describe(e), None)),
     };
     let status = resp.status();

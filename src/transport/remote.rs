@@ -217,7 +217,7 @@ async fn get(
             .map(Ok)
             .with_context(|| format!("cannot read {}", part.display())),
         Got::NotFound(_) => Ok(Err(None)),
-        Got::Failed(reason) => Ok(Err(Some(reason))),
+        Got::Failed(reason) | Got::Unreachable(reason) => Ok(Err(Some(reason))),
     };
     let _ = std::fs::remove_file(&part);
     answer

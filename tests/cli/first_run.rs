@@ -278,7 +278,7 @@ fn no_repository_and_no_mvn_is_one_cause_printed_once() {
     let last_locked = include_str!("../../jars.lock")
         .lines()
         .filter_map(|l| l.strip_prefix("coords = \""))
-        .last()
+        .next_back()
         .unwrap()
         .trim_end_matches('"');
     assert_eq!(

@@ -158,6 +158,32 @@ pub fn remove_stamp(path: &Path) {
     let _ = std::fs::remove_file(stamp_path(path));
 }
 
+/// What [`rehash`] found.
+#[derive(Debug)]
+pub enum Rehash {
+    /// The locked bytes; `stamped` says whether the verified-stamp could be written.
+    Matches { stamped: anyhow::Result<()> },
+    /// Other bytes (their sha256 and size); the stamp, if any, has been removed.
+    Differs { sha256: String, size: u64 },
+}
+
+/// Hashes `path` again, ignoring its stamp, and records the verdict against the locked `sha256`
+/// and `size`: a match is stamped verified, a mismatch loses its stamp. The one rule shared by
+/// `verify` and the fetch's re-check under the artifact's lock. Errors are the file's read errors.
+pub fn rehash(path: &Path, sha256: &str, size: u64) -> std::io::Result<Rehash> {
+    let (sha, len) = crate::digest::hash_file(path)?;
+    if sha == sha256 && len == size {
+        return Ok(Rehash::Matches {
+            stamped: write_stamp(path, &sha),
+        });
+    }
+    remove_stamp(path);
+    Ok(Rehash::Differs {
+        sha256: sha,
+        size: len,
+    })
+}
+
 /// Writes `bytes` to `path` via a temp file in the same folder and an atomic rename, creating
 /// parent folders. Readers see either the old file or the whole new one, never a partial one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::cache::{self, Cache};
+use crate::cache::{self, Cache, Rehash};
 use crate::digest;
 use crate::lockfile::LockedArtifact;
 
@@ -30,16 +30,15 @@ pub(super) fn check_cache(a: &LockedArtifact, cache: &Cache) -> anyhow::Result<C
         return Ok(Cached::Ready);
     }
     remove_stale_parts(&path);
-    let (sha, len) = match digest::hash_file(&path) {
-        Ok(found) => found,
+    let (sha, len) = match cache::rehash(&path, &a.sha256, a.size) {
+        Ok(Rehash::Matches { stamped }) => {
+            stamped?;
+            return Ok(Cached::Ready);
+        }
+        Ok(Rehash::Differs { sha256, size }) => (sha256, size),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Cached::Absent),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
-    if sha == a.sha256 && len == a.size {
-        cache::write_stamp(&path, &sha)?;
-        return Ok(Cached::Ready);
-    }
-    cache::remove_stamp(&path);
     std::fs::remove_file(&path)
         .with_context(|| format!("cannot remove corrupt {}", path.display()))?;
     Ok(Cached::Removed(format!(

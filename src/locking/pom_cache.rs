@@ -56,23 +56,21 @@ mod tests {
 
     #[test]
     fn poms_are_kept_and_then_served_from_the_cache() {
-        let dir = tempfile::tempdir().unwrap();
-        let base = dir.path().join("g/h/a");
-        std::fs::create_dir_all(base.join("1")).unwrap();
-        std::fs::write(base.join("1/a-1.pom"), "<project/>").unwrap();
-        let repo = LocalRepo::new(dir.path().to_path_buf());
+        let (repo, cache_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let served = repo.path().join("g/h/a/1/a-1.pom");
+        std::fs::create_dir_all(served.parent().unwrap()).unwrap();
+        std::fs::write(&served, "<project/>").unwrap();
         let coord = Coord::jar("g.h", "a", "1");
-        let cache_dir = tempfile::tempdir().unwrap();
         let cached = PomCache {
             dir: LocalRepo::new(cache_dir.path().to_path_buf()),
-            inner: repo,
+            inner: LocalRepo::new(repo.path().to_path_buf()),
         };
         let pom = RepoFile::Pom(coord.clone());
         assert_eq!(
             cached.fetch_many(std::slice::from_ref(&pom)).unwrap().len(),
             1
         );
-        std::fs::remove_file(base.join("1/a-1.pom")).unwrap();
+        std::fs::remove_file(&served).unwrap();
         let again = cached
             .fetch_many(&[pom, RepoFile::Artifact(coord)])
             .unwrap();

@@ -398,6 +398,9 @@ pub struct PrintCommandArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CommandFormat::Shell)]
     pub format: CommandFormat,
+    /// Use a Java older than the lock's minimum anyway, with a warning (also KCLRS_IGNORE_JAVA_VERSION=1).
+    #[arg(long)]
+    pub ignore_java_version: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -439,6 +442,9 @@ pub struct RunArgs {
     /// No progress output while fetching jars.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Use a Java older than the lock's minimum anyway, with a warning (also KCLRS_IGNORE_JAVA_VERSION=1).
+    #[arg(long)]
+    pub ignore_java_version: bool,
     /// Words after `--`: refused with a tip, because JVM options go in -J (and the daemon takes
     /// no arguments of its own).
     #[arg(last = true, hide = true, allow_hyphen_values = true)]

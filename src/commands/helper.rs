@@ -36,6 +36,8 @@ pub fn run(cli: &Cli, env: &Env) -> anyhow::Result<ExitCode> {
                 lockfile,
                 cache,
                 format: CommandFormat::Shell,
+                // KCLRS_IGNORE_JAVA_VERSION still applies: the helper had no such flag.
+                ignore_java_version: false,
             },
             env,
         ),

@@ -90,7 +90,8 @@ pub fn cache_from(args: &CacheArgs, env: &Env) -> anyhow::Result<Cache> {
 }
 
 /// Turns the source flags (and Maven's settings) into [`FetchOptions`]. `quiet` hides progress.
-/// `KCLRS_CONNECT_TIMEOUT`, `KCLRS_READ_TIMEOUT` (seconds) and `KCLRS_RETRIES` tune the network.
+/// `KCLRS_CONNECT_TIMEOUT`, `KCLRS_READ_TIMEOUT`, `KCLRS_ARTIFACT_TIMEOUT` (seconds) and
+/// `KCLRS_RETRIES` tune the network.
 pub fn fetch_options(source: &SourceArgs, quiet: bool, env: &Env) -> anyhow::Result<FetchOptions> {
     let user_settings = source.settings.as_deref().map(|p| env.absolute(p));
     let loaded = settings::load(env, user_settings.as_deref())?;
@@ -114,6 +115,8 @@ pub fn fetch_options(source: &SourceArgs, quiet: bool, env: &Env) -> anyhow::Res
         connect_timeout: seconds_var(env, "KCLRS_CONNECT_TIMEOUT")?
             .unwrap_or(defaults.connect_timeout),
         read_timeout: seconds_var(env, "KCLRS_READ_TIMEOUT")?.unwrap_or(defaults.read_timeout),
+        file_deadline: seconds_var(env, "KCLRS_ARTIFACT_TIMEOUT")?
+            .unwrap_or(defaults.file_deadline),
         retries: match env.var("KCLRS_RETRIES") {
             Some(v) => v.trim().parse().map_err(|_| bad_var("KCLRS_RETRIES", &v))?,
             None => defaults.retries,
@@ -187,5 +190,28 @@ pub fn classpath_options(
         cache: cache_from(cache, env)?,
         jars_dir: cp.jars_dir.clone(),
         strict: cp.strict,
+        ignore_java_version: None,
     })
+}
+
+/// Who asked to start a Java older than the lock's minimum: `--ignore-java-version`, else
+/// `KCLRS_IGNORE_JAVA_VERSION` set to 1/true/yes (0/false/no/empty: not asked; anything else is
+/// a usage error rather than a guess).
+pub fn ignore_java_version(flag: bool, env: &Env) -> anyhow::Result<Option<String>> {
+    const VAR: &str = "KCLRS_IGNORE_JAVA_VERSION";
+    if flag {
+        return Ok(Some("--ignore-java-version".to_string()));
+    }
+    let Some(value) = env.var(VAR) else {
+        return Ok(None);
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Ok(Some(format!("{VAR}={value}"))),
+        "" | "0" | "false" | "no" => Ok(None),
+        _ => Err(
+            UserError::new(Exit::Usage, format!("{VAR}={value:?} is not 1 or 0"))
+                .hint("set it to 1 to start a Java older than the lock's minimum, or unset it")
+                .into(),
+        ),
+    }
 }

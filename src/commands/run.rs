@@ -14,7 +14,8 @@ pub fn run(args: &RunArgs, env: &Env) -> anyhow::Result<ExitCode> {
     if !args.trailing.is_empty() {
         return Err(trailing_error(&args.trailing).into());
     }
-    let opts = super::launch_options(&args.launch, &args.lockfile, &args.cache, env)?;
+    let mut opts = super::launch_options(&args.launch, &args.lockfile, &args.cache, env)?;
+    opts.ignore_java_version = super::ignore_java_version(args.ignore_java_version, env)?;
     let prepared = launch::prepare(env, &opts, Purpose::Run)?;
     let Some(command) = &prepared.command else {
         anyhow::bail!("internal error: run prepared no command");

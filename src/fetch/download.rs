@@ -158,6 +158,7 @@ async fn from_remote(
         remote,
         &url,
         Some(a.size),
+        a.size,
         path,
         &bar,
     )

@@ -220,12 +220,9 @@ fn check(coord: &Coord, jar: &FetchedFile, sums: &[&FetchedFile]) -> anyhow::Res
         let RepoFile::Checksum { algorithm, .. } = &f.file else {
             continue;
         };
-        let text = String::from_utf8_lossy(&f.bytes);
-        let expected = text
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        // Only a well-formed digest is ever shown, never the served text.
+        let stated = crate::maven::source::stated_checksum(&f.bytes, algorithm);
+        let expected = stated.clone().unwrap_or_default();
         // The lock's own sha256 doubles as the check against a served `.sha256`.
         let actual = if *algorithm == "sha256" {
             sha256.clone()
@@ -233,10 +230,14 @@ fn check(coord: &Coord, jar: &FetchedFile, sums: &[&FetchedFile]) -> anyhow::Res
             digest_hex(algorithm, &jar.bytes)
         };
         if expected != actual {
+            let says = stated.map_or_else(
+                |what| format!("is {what}"),
+                |e| format!("says {algorithm} {e}"),
+            );
             return Err(UserError::new(
                 Exit::Fetch,
                 format!(
-                    "checksum mismatch for {coord}: {} says {algorithm} {expected}, the file {} hashes to {actual}",
+                    "checksum mismatch for {coord}: {} {says}, the file {} hashes to {actual}",
                     f.location, jar.location
                 ),
             )

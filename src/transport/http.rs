@@ -77,11 +77,21 @@ pub fn endpoints(remotes: &[Remote], http: &HttpOptions) -> anyhow::Result<Vec<E
     Ok(out)
 }
 
+/// The redirect policy (README, "Security model"): at most `max_redirects` hops, to http or
+/// https only, never from https down to http. A hop to another host (or port) is followed, as
+/// repository managers hand downloads to a CDN, but without the repository's credentials, which
+/// reqwest drops from every request that leaves the original host; the bytes are trusted only
+/// through their checksums, wherever they came from.
 fn client(remote: &Remote, http: &HttpOptions) -> anyhow::Result<reqwest::Client> {
     let max = http.max_redirects;
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() > max {
             let msg = format!("more than {max} redirects");
+            return attempt.error(msg);
+        }
+        let scheme = attempt.url().scheme();
+        if scheme != "http" && scheme != "https" {
+            let msg = format!("refused redirect to a {scheme}: URL");
             return attempt.error(msg);
         }
         let was_https = attempt.previous().iter().any(|u| u.scheme() == "https");
@@ -144,20 +154,22 @@ pub enum Got {
 
 /// GETs `url` into a fresh temp file next to `dest` (same folder, so the caller's rename is
 /// atomic), with the retries of `http`. Returns the temp file and what came of it; the caller
-/// renames or removes it. `size`: see [`download`].
+/// renames or removes it. `size` and `cap`: see [`download`].
+#[allow(clippy::too_many_arguments)]
 pub async fn get_to_temp(
     http: &HttpOptions,
     client: &reqwest::Client,
     remote: &Remote,
     url: &str,
     size: Option<u64>,
+    cap: u64,
     dest: &Path,
     bar: &FileBar,
 ) -> anyhow::Result<(PathBuf, Got)> {
     let dir = dest.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let part = crate::paths::temp_path(dest);
-    let got = match download(http, client, remote, url, size, &part, bar).await {
+    let got = match download(http, client, remote, url, size, cap, &part, bar).await {
         Ok(Attempt::Done(sha)) => Got::Done(sha),
         Ok(Attempt::NotFound(status)) => Got::NotFound(status),
         Ok(Attempt::Unreachable(reason)) => Got::Unreachable(reason),
@@ -189,16 +201,68 @@ enum Attempt {
 /// Downloads `url` into `part` with retries; the caller checks the hash and renames. `size` is
 /// the expected length when known (a locked jar): the body is cut off past it and a broken-off
 /// body is resumed. Files of unknown length (POMs, metadata, checksums, jars being locked) are
-/// taken as the server sends them and fetched again from byte 0 after a break.
+/// taken as the server sends them, up to `cap` bytes, and fetched again from byte 0 after a
+/// break. The whole download, retries included, must end within `http.file_deadline`, so a
+/// server that sends a byte now and then (never silent for a whole read timeout) cannot hold a
+/// run forever.
+#[allow(clippy::too_many_arguments)]
 async fn download(
     http: &HttpOptions,
     client: &reqwest::Client,
     remote: &Remote,
     url: &str,
     size: Option<u64>,
+    cap: u64,
     part: &Path,
     bar: &FileBar,
 ) -> anyhow::Result<Attempt> {
+    let limit = Limit { size, cap };
+    let attempts = download_inner(http, client, remote, url, limit, part, bar);
+    match tokio::time::timeout(http.file_deadline, attempts).await {
+        Ok(done) => done,
+        Err(_) => Ok(Attempt::Fatal(format!(
+            "not complete after {} s, the deadline per file (KCLRS_ARTIFACT_TIMEOUT): cut off",
+            http.file_deadline.as_secs_f64()
+        ))),
+    }
+}
+
+/// How long a body may be: exactly `size` when locked, else at most `cap`.
+#[derive(Clone, Copy, Debug)]
+struct Limit {
+    size: Option<u64>,
+    cap: u64,
+}
+
+impl Limit {
+    fn max(self) -> u64 {
+        self.size.unwrap_or(self.cap)
+    }
+
+    /// Why a body of `got` bytes is refused.
+    fn exceeded(self, got: u64) -> String {
+        match self.size {
+            Some(size) => format!(
+                "the body is longer than the locked size ({got} > {size} bytes): cut off and refused"
+            ),
+            None => format!(
+                "the body is larger than the {} byte limit for this kind of file (got {got}): cut off and refused",
+                self.cap
+            ),
+        }
+    }
+}
+
+async fn download_inner(
+    http: &HttpOptions,
+    client: &reqwest::Client,
+    remote: &Remote,
+    url: &str,
+    limit: Limit,
+    part: &Path,
+    bar: &FileBar,
+) -> anyhow::Result<Attempt> {
+    let size = limit.size;
     let mut resume = size.is_some();
     let mut failures = 0u32;
     // Whether every failed attempt failed to connect: then the host, not this file, is the problem.
@@ -209,7 +273,7 @@ async fn download(
         } else {
             0
         };
-        let attempt = request(client, remote, url, size, part, have, bar).await?;
+        let attempt = request(client, remote, url, limit, part, have, bar).await?;
         let (reason, after) = match attempt {
             Attempt::Unreachable(reason) => (reason, None),
             Attempt::Retry(reason, after) => {
@@ -288,12 +352,13 @@ async fn request(
     client: &reqwest::Client,
     remote: &Remote,
     url: &str,
-    size: Option<u64>,
+    bounds: Limit,
     part: &Path,
     have: u64,
     bar: &FileBar,
 ) -> anyhow::Result<Attempt> {
-    let limit = size.unwrap_or(u64::MAX);
+    let size = bounds.size;
+    let limit = bounds.max();
     if have > 0 && have >= limit {
         // A previous attempt already received every byte; the hash decides.
         let (sha, _) =
@@ -340,11 +405,17 @@ async fn request(
             }
             have
         }
+        // reqwest hands back a redirect it does not follow (to a `file:` or other URL).
+        _ if status.is_redirection() => {
+            return Ok(Attempt::Fatal(format!(
+                "HTTP {status}: a redirect kclrs does not follow (only to http or https URLs)"
+            )))
+        }
         _ => return Ok(Attempt::Fatal(format!("HTTP {status}"))),
     };
     if let Some(len) = resp.content_length() {
         if start + len > limit {
-            return Ok(Attempt::Fatal(longer(start + len, limit)));
+            return Ok(Attempt::Fatal(bounds.exceeded(start + len)));
         }
         if size.is_none() {
             bar.set_length(len);
@@ -370,10 +441,9 @@ async fn request(
         match resp.chunk().await {
             Ok(Some(bytes)) => {
                 if hasher.len + bytes.len() as u64 > limit {
-                    return Ok(Attempt::Fatal(longer(
-                        hasher.len + bytes.len() as u64,
-                        limit,
-                    )));
+                    return Ok(Attempt::Fatal(
+                        bounds.exceeded(hasher.len + bytes.len() as u64),
+                    ));
                 }
                 file.write_all(&bytes)
                     .with_context(|| format!("cannot write {}", part.display()))?;
@@ -382,7 +452,7 @@ async fn request(
             }
             Ok(None) => break,
             // Every locked byte arrived and only the framing broke: the hash decides.
-            Err(_) if hasher.len == limit => break,
+            Err(_) if size == Some(hasher.len) => break,
             Err(e) => {
                 file.flush().ok();
                 let of = size.map_or_else(String::new, |s| format!(" of {s}"));
@@ -403,10 +473,6 @@ async fn request(
     // size check or `kclrs verify` finds a file whose data did not reach the disk.
     drop(file);
     Ok(Attempt::Done(hasher.finish()))
-}
-
-fn longer(got: u64, size: u64) -> String {
-    format!("the body is longer than the locked size ({got} > {size} bytes): cut off and refused")
 }
 
 #[cfg(test)]
@@ -505,7 +571,11 @@ mod tests {
         let url = super::super::url::repo_url(&remote.url, &coord.repo_path());
         let got = runtime.block_on(async {
             let client = client(&remote, &http).unwrap();
-            request(&client, &remote, &url, Some(size), &part, 0, &bar).await
+            let limit = Limit {
+                size: Some(size),
+                cap: size,
+            };
+            request(&client, &remote, &url, limit, &part, 0, &bar).await
         });
         assert!(matches!(got, Ok(Attempt::NotFound(_))), "{got:?}");
         let head = head.recv().unwrap();

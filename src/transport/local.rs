@@ -30,8 +30,19 @@ impl LocalRepo {
     }
 
     fn read(&self, file: &RepoFile, path: &Path, out: &mut Vec<FetchedFile>) -> anyhow::Result<()> {
-        match std::fs::read(path) {
-            Ok(bytes) => {
+        match read_capped(path, file.max_size()) {
+            Ok(None) => Err(crate::error::UserError::new(
+                crate::error::Exit::Fetch,
+                format!(
+                    "{} is larger than the {} byte limit for a {}: refused",
+                    path.display(),
+                    file.max_size(),
+                    file.kind()
+                ),
+            )
+            .hint("replace the file with a real one, or point kclrs at another repository")
+            .into()),
+            Ok(Some(bytes)) => {
                 out.push(FetchedFile {
                     file: file.clone(),
                     location: path.display().to_string(),
@@ -43,6 +54,17 @@ impl LocalRepo {
             Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
         }
     }
+}
+
+/// The bytes of `path` if it holds at most `cap` of them (`None` if more); reads at most one
+/// byte past the cap, so a huge or endless file (`/dev/zero`) costs nothing.
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= cap).then_some(bytes))
 }
 
 impl RepoSource for LocalRepo {

@@ -20,6 +20,8 @@ pub struct HttpOptions {
     /// Upper bound of any single wait, including a server's `Retry-After`.
     pub max_wait: Duration,
     pub max_redirects: usize,
+    /// Longest a single file may take from one repository, retries included.
+    pub file_deadline: Duration,
 }
 
 impl Default for HttpOptions {
@@ -31,6 +33,8 @@ impl Default for HttpOptions {
             backoff_base: Duration::from_millis(250),
             max_wait: Duration::from_secs(30),
             max_redirects: 10,
+            // A 30 MB jar at 1 Mbit/s takes 240 s.
+            file_deadline: Duration::from_secs(300),
         }
     }
 }

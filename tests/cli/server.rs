@@ -34,6 +34,9 @@ pub enum Fault {
     Redirect(String),
     /// A `Range` request gets a 206 for another range than asked.
     BadRange,
+    /// 200 without a Content-Length, then the file followed by filler bytes until the client
+    /// hangs up: a body that never ends.
+    Endless,
 }
 
 /// One request as the server saw it.
@@ -305,6 +308,14 @@ fn handle(
                 conn.flush()?;
             }
             Ok(())
+        }
+        (Some(Fault::Endless), Some(body)) => {
+            head(&mut conn, 200, &[], None)?;
+            conn.write_all(&body)?;
+            let filler = [b' '; 64 * 1024];
+            loop {
+                conn.write_all(&filler)?;
+            }
         }
         (Some(Fault::BadRange), Some(body)) if range.is_some() => {
             let cr = format!("bytes 0-{}/{}", body.len() - 1, body.len());

@@ -342,8 +342,22 @@ pub fn prepare(env: &Env, opts: &LaunchOptions, purpose: Purpose) -> anyhow::Res
             let props = crate::properties::load(env, &path)?;
             // Written only when the hint needs it: a file to compare with, not a 14 KB command.
             let sample = || crate::sample::materialize(&opts.cache, env.os).ok();
-            for warning in crate::properties::check_with_sample(&props, env, opts.strict, &sample)?
-            {
+            let warnings = crate::properties::check_with_sample(&props, env, opts.strict, &sample)?;
+            // `run` would start a daemon that fails to start the processor for every shard.
+            if purpose == Purpose::Run {
+                let value = props.get("executableName").unwrap_or_default();
+                let root = props.path.parent().unwrap_or(Path::new("/"));
+                if let Some((msg, hint)) = crate::properties::program::unstartable(value, env, root)
+                {
+                    return Err(UserError::new(
+                        Exit::Input,
+                        format!("{}: {msg}", props.path.display()),
+                    )
+                    .hint(hint)
+                    .into());
+                }
+            }
+            for warning in warnings {
                 crate::ui::warn(env, &warning);
             }
             Some(props.path)

@@ -444,3 +444,152 @@ fn java_flag_must_name_the_java_launcher() {
     ]);
     assert_exit(&sb, &out, 0);
 }
+
+/// Runs the shell command `line` with a terminal as its stdin/stdout/stderr (util-linux
+/// `script`), in the sandbox's environment plus `vars`; returns what the terminal showed.
+fn in_pty(sb: &Sandbox, line: &str, vars: &[(&str, &str)]) -> String {
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", line, "/dev/null"]).current_dir(sb.work());
+    for var in SCRUBBED {
+        cmd.env_remove(var);
+    }
+    cmd.env("HOME", sb.home())
+        .env("KCLRS_CACHE_DIR", sb.cache())
+        .env("TERM", "xterm")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
+        .stdin(std::process::Stdio::null());
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn no_color_turns_off_colour_but_not_progress() {
+    use crate::download::{art, serve, write_lock};
+    use crate::server::Fault;
+    let sb = Sandbox::new();
+    // On a terminal: error and warning labels coloured as clap colours its own.
+    let err_line = format!("{BIN} print-command");
+    let warn_line = format!("{BIN} print-command --sample --java {JDK17}");
+    assert!(
+        in_pty(&sb, &err_line, &[]).contains("\x1b[1;31merror:\x1b[0m `kclrs print-command` needs")
+    );
+    assert!(in_pty(&sb, &warn_line, &[]).contains("\x1b[1;33mwarning:\x1b[0m "));
+    let clap = in_pty(&sb, &format!("{BIN} --no-such-flag"), &[]);
+    assert!(clap.contains("\x1b[31merror:"), "{clap:?}");
+    // NO_COLOR: plain labels, like clap's.
+    let no_color = [("NO_COLOR", "1")];
+    let plain = in_pty(&sb, &err_line, &no_color);
+    assert!(
+        plain.contains("error: `kclrs print-command` needs"),
+        "{plain:?}"
+    );
+    assert!(!plain.contains("\x1b[1;3"), "{plain:?}");
+    let warned = in_pty(&sb, &warn_line, &no_color);
+    assert!(
+        warned.contains("warning: ") && warned.contains("locked jars are missing"),
+        "{warned:?}"
+    );
+    assert!(!warned.contains("\x1b[1;3"), "{warned:?}");
+    let clap = in_pty(&sb, &format!("{BIN} --no-such-flag"), &no_color);
+    assert!(clap.contains("error: unexpected argument"), "{clap:?}");
+    // …and progress is still drawn during a (slowed) download.
+    let arts = vec![art("org.example:slow:1", 400_000, 11)];
+    let lock = write_lock(&sb, &arts);
+    let server = serve(&sb, &arts);
+    server.fault(
+        "slow",
+        Fault::Trickle(std::time::Duration::from_millis(40)),
+        1,
+    );
+    let line = format!(
+        "{BIN} download-jars --no-mvn --lockfile {} --repository {}",
+        lock.display(),
+        server.url()
+    );
+    let shown = in_pty(&sb, &line, &no_color);
+    assert!(shown.contains("jars ["), "no progress bar drawn: {shown:?}");
+    assert!(shown.contains("1 artifacts verified"), "{shown:?}");
+}
+
+#[test]
+fn run_refuses_an_executable_name_that_cannot_start_and_suggests_the_file() {
+    let sb = Sandbox::new();
+    sb.write("app/samples/sample_record_processor.py", "print('hi')\n");
+    let props = sb.write(
+        "app/app.properties",
+        "executableName = python3 sample_record_processor.py\napplicationName = a\n\
+         streamName = s\nAwsCredentialsProvider = DefaultCredentialsProvider\n",
+    );
+    let props = props.to_str().unwrap();
+    let run = sb.run(["run", "-p", props, "--java", JDK17, "--no-mvn"]);
+    assert_exit(&sb, &run, 3);
+    // print-command only warns, as before.
+    let printed = sb.run(["print-command", "-p", props, "--java", JDK17]);
+    assert_exit(&sb, &printed, 0);
+    assert!(stderr(&printed).contains("argument sample_record_processor.py does not exist"));
+    // A program that is nowhere: no suggestion, still an error for run.
+    let gone = sb.write(
+        "app/gone.properties",
+        "executableName = no-such-kclrs-processor\napplicationName = a\n\
+         streamName = s\nAwsCredentialsProvider = DefaultCredentialsProvider\n",
+    );
+    let gone_run = sb.run(["run", "-p", gone.to_str().unwrap(), "--java", JDK17]);
+    assert_exit(&sb, &gone_run, 3);
+    insta::assert_snapshot!(format!(
+        "{}{}",
+        sb.transcript(&run),
+        sb.transcript(&gone_run)
+    ));
+}
+
+#[test]
+fn ctrl_c_during_a_download_prints_one_line_and_exits_130() {
+    use crate::download::{art, serve, write_lock};
+    use crate::server::Fault;
+    use std::time::{Duration, Instant};
+    let sb = Sandbox::new();
+    let arts = vec![art("org.example:slow:1", 2_000_000, 12)];
+    let lock = write_lock(&sb, &arts);
+    let server = serve(&sb, &arts);
+    server.fault("slow", Fault::Trickle(Duration::from_millis(50)), 1);
+    let child = sb
+        .cmd(["download-jars", "--no-mvn", "--lockfile"])
+        .arg(&lock)
+        .args(["--repository", &server.url()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the body is arriving, then interrupt as a terminal's Ctrl-C would.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.count("slow") == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5), "slow to stop");
+    insta::assert_snapshot!(sb.transcript(&out), @r"
+    exit: 130
+    --- stdout
+    --- stderr
+    error: interrupted
+    ");
+    // Nothing half-written is trusted: the rerun downloads and verifies.
+    let out = sb
+        .cmd(["download-jars", "--no-mvn", "--lockfile"])
+        .arg(&lock)
+        .args(["--repository", &server.url()])
+        .output()
+        .unwrap();
+    assert_exit(&sb, &out, 0);
+}

@@ -183,6 +183,14 @@ impl Server {
     pub fn count(&self, part: &str) -> usize {
         self.seen().iter().filter(|s| s.path.contains(part)).count()
     }
+
+    /// Requests whose path ends with `suffix`: `lib-1.pom` without its `.sha1` beside it.
+    pub fn count_ending(&self, suffix: &str) -> usize {
+        self.seen()
+            .iter()
+            .filter(|s| s.path.ends_with(suffix))
+            .count()
+    }
 }
 
 /// Counts a request as in flight until dropped or [`Flight::land`]ed.

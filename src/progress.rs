@@ -8,18 +8,18 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::env::Env;
 
 #[derive(Debug)]
-pub(super) struct Progress {
+pub struct Progress {
     bars: Option<(MultiProgress, ProgressBar)>,
     env: Env,
 }
 
 impl Progress {
-    pub(super) fn new(enabled: bool, total_bytes: u64, env: &Env) -> Progress {
+    pub fn new(enabled: bool, total_bytes: u64, env: &Env) -> Progress {
         Progress::labelled(enabled, total_bytes, "jars", env)
     }
 
     /// Like [`Progress::new`], with `label` in front of the overall bar.
-    pub(super) fn labelled(enabled: bool, total_bytes: u64, label: &str, env: &Env) -> Progress {
+    pub fn labelled(enabled: bool, total_bytes: u64, label: &str, env: &Env) -> Progress {
         let bars = enabled.then(|| {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
             let total = multi.add(ProgressBar::new(total_bytes));
@@ -40,7 +40,7 @@ impl Progress {
     }
 
     /// A line for one file being fetched; it disappears when dropped.
-    pub(super) fn file(&self, name: &str, size: u64) -> FileBar {
+    pub fn file(&self, name: &str, size: u64) -> FileBar {
         let bar = self.bars.as_ref().map(|(multi, total)| {
             let bar = multi.add(ProgressBar::new(size));
             bar.set_style(
@@ -55,20 +55,20 @@ impl Progress {
     }
 
     /// Counts bytes that arrived without a per-file line (local repository, file:// remotes).
-    pub(super) fn add(&self, bytes: u64) {
+    pub fn add(&self, bytes: u64) {
         if let Some((_, total)) = &self.bars {
             total.inc(bytes);
         }
     }
 
-    pub(super) fn warn(&self, msg: &str) {
+    pub fn warn(&self, msg: &str) {
         match &self.bars {
             Some((multi, _)) => multi.suspend(|| crate::ui::warn(&self.env, msg)),
             None => crate::ui::warn(&self.env, msg),
         }
     }
 
-    pub(super) fn finish(&self) {
+    pub fn finish(&self) {
         if let Some((multi, total)) = &self.bars {
             total.finish_and_clear();
             let _ = multi.clear();
@@ -80,14 +80,14 @@ impl Progress {
 /// as is unless quiet, and on a terminal animated by a spinner until [`StatusLine::done`] while a
 /// step without its own progress (an `mvn` run) works; the text stays on screen afterwards.
 #[derive(Debug)]
-pub(super) struct StatusLine {
+pub struct StatusLine {
     spinner: Option<ProgressBar>,
     text: String,
 }
 
 impl StatusLine {
     /// Prints `text` now (`show`), with a spinner in front when `spin` (stderr is a terminal).
-    pub(super) fn start(show: bool, spin: bool, text: String) -> StatusLine {
+    pub fn start(show: bool, spin: bool, text: String) -> StatusLine {
         let spinner = (show && spin).then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(
@@ -105,7 +105,7 @@ impl StatusLine {
     }
 
     /// Stops the spinner, leaving the plain line in its place.
-    pub(super) fn done(self) {
+    pub fn done(self) {
         if let Some(bar) = self.spinner {
             bar.finish_and_clear();
             crate::ui::note(false, &self.text);
@@ -115,12 +115,12 @@ impl StatusLine {
 
 /// The line of one file in flight; also feeds the overall bar.
 #[derive(Debug)]
-pub(super) struct FileBar {
+pub struct FileBar {
     bar: Option<(ProgressBar, ProgressBar)>,
 }
 
 impl FileBar {
-    pub(super) fn inc(&self, bytes: u64) {
+    pub fn inc(&self, bytes: u64) {
         if let Some((bar, total)) = &self.bar {
             bar.inc(bytes);
             total.inc(bytes);
@@ -128,7 +128,7 @@ impl FileBar {
     }
 
     /// Sets the length of a file whose size was not known in advance, growing the overall bar.
-    pub(super) fn set_length(&self, len: u64) {
+    pub fn set_length(&self, len: u64) {
         if let Some((bar, total)) = &self.bar {
             total.inc_length(len.saturating_sub(bar.length().unwrap_or(0)));
             bar.set_length(len);
@@ -136,7 +136,7 @@ impl FileBar {
     }
 
     /// Forgets `bytes` already counted, when a download restarts from zero.
-    pub(super) fn restart(&self) {
+    pub fn restart(&self) {
         if let Some((bar, total)) = &self.bar {
             total.set_position(total.position().saturating_sub(bar.position()));
             bar.set_position(0);

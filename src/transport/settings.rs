@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use reqwest::Url;
 
+use super::url::redact_raw_url;
 use crate::env::Env;
 use crate::error::{line_col, Exit, UserError};
-use crate::fetch::redact_raw_url;
 use crate::xml;
 
 /// Basic-auth credentials from a `<server>` entry.
@@ -208,7 +208,7 @@ fn merge_by_id<T>(dominant: &mut Vec<T>, recessive: Vec<T>, id: impl Fn(&T) -> &
 /// Maven's own settings file: `$MAVEN_HOME/conf`, `$M2_HOME/conf`, else next to the `mvn` on PATH
 /// (symlinks resolved, so `/usr/bin/mvn` leads to `/usr/share/maven/conf/settings.xml`).
 pub fn global_settings_file(env: &Env) -> Option<PathBuf> {
-    crate::maven::mvn::maven_homes(env)
+    super::mvn::maven_homes(env)
         .into_iter()
         .map(|home| home.join("conf").join("settings.xml"))
         .find(|file| file.is_file())
@@ -308,7 +308,7 @@ fn syntax_error(file: &Path, text: &str, error: &xml::XmlError) -> anyhow::Error
 
 /// Replaces `${env.NAME}` and `${user.home}` as Maven does; other or unset expressions stay as written.
 fn interpolate(env: &Env, text: &str) -> String {
-    super::model::substitute(text, |key| {
+    crate::maven::model::substitute(text, |key| {
         if key == "user.home" {
             env.home.as_ref().map(|h| h.to_string_lossy().into_owned())
         } else {
@@ -552,7 +552,7 @@ fn super_pom_remote(env: &Env, settings: &Settings) -> Option<Remote> {
     if settings.profile_repositories {
         return None;
     }
-    let central = crate::maven::mvn::super_pom_central(env)?;
+    let central = super::mvn::super_pom_central(env)?;
     let (url, url_credentials) = repository_url(&central.url).ok()?;
     let credentials = match settings.servers.iter().find(|s| s.id == "central") {
         Some(s) if s.password.as_deref().is_some_and(is_encrypted) => {

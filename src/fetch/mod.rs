@@ -174,7 +174,7 @@ fn ensure_jars_with(
         crate::progress::StatusLine::start(
             options.status,
             false,
-            format!("fetching {} artifacts from {label}…", wanted.len()),
+            format!("fetching {} from {label}…", artifacts(wanted.len())),
         )
         .done();
     }
@@ -214,7 +214,7 @@ fn ensure_jars_with(
             let status = crate::progress::StatusLine::start(
                 options.status && crate::transport::mvn::find_mvn(env).is_some(),
                 options.progress,
-                format!("fetching {} artifacts with mvn ({why})…", coords.len()),
+                format!("fetching {} with mvn ({why})…", artifacts(coords.len())),
             );
             let before = dir_size(&mvn.local_repo);
             let asked = mvn_fetch(env, &coords, mvn.settings_file.as_deref(), &mvn.local_repo);
@@ -298,6 +298,15 @@ fn remote_label(remotes: &[Remote]) -> Option<String> {
         first.id,
         redact_url(&first.url)
     ))
+}
+
+/// `1 artifact`, `130 artifacts`.
+fn artifacts(n: usize) -> String {
+    if n == 1 {
+        "1 artifact".to_string()
+    } else {
+        format!("{n} artifacts")
+    }
 }
 
 /// Bytes of regular files under `dir` (0 if it does not exist); symlinks are not followed.

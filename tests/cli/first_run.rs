@@ -578,10 +578,14 @@ fn ctrl_c_during_a_download_prints_one_line_and_exits_130() {
     let started = Instant::now();
     let out = child.wait_with_output().unwrap();
     assert!(started.elapsed() < Duration::from_secs(5), "slow to stop");
-    insta::assert_snapshot!(sb.transcript(&out), @r"
+    let text = sb
+        .transcript(&out)
+        .replace(&server.url(), "http://127.0.0.1:[PORT]/repo");
+    insta::assert_snapshot!(text, @r"
     exit: 130
     --- stdout
     --- stderr
+    fetching 1 artifact from cli-1 (http://127.0.0.1:[PORT]/repo/)…
     error: interrupted
     ");
     // Nothing half-written is trusted: the rerun downloads and verifies.

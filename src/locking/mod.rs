@@ -20,9 +20,13 @@ use crate::maven::resolve::{Request, Resolution};
 use crate::maven::source::{FetchedFile, RepoFile, RepoSource};
 use crate::maven::Coord;
 
+mod create;
 mod pom_cache;
+mod sources;
 
+pub use create::{check, create, Asked, Created, Report, Stats};
 pub use pom_cache::PomCache;
+pub use sources::{sources, Sources};
 
 /// Bumped whenever a resolution rule changes, so older locks show up as stale.
 pub const RESOLVER_VERSION: u32 = 1;
@@ -207,13 +211,13 @@ pub fn check_many(
             .iter()
             .filter(|f| matches!(&f.file, RepoFile::Checksum { coord: c, .. } if c == coord))
             .collect();
-        let checked = check(coord, &jar, &sums)?;
+        let checked = check_jar(coord, &jar, &sums)?;
         out.push(Some((checked, jar.bytes)));
     }
     Ok(out)
 }
 
-fn check(coord: &Coord, jar: &FetchedFile, sums: &[&FetchedFile]) -> anyhow::Result<Checked> {
+fn check_jar(coord: &Coord, jar: &FetchedFile, sums: &[&FetchedFile]) -> anyhow::Result<Checked> {
     let sha256 = digest_hex("sha256", &jar.bytes);
     let mut verified_with = Vec::new();
     for f in sums {

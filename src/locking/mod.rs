@@ -1,7 +1,11 @@
-//! The locking operation: turning a resolved closure into `jars.lock` entries. Fetch each jar once
-//! (through any [`RepoSource`]), hash it, cross-check the repository's own checksum files, find
-//! the Java feature version its classes need, and keep it in the kclrs cache. It sits above the
-//! Maven model, the transport and the store (see ARCHITECTURE.md); `commands/lock.rs` drives it.
+//! The locking operation (`kclrs lock`), above the Maven model, the transport and the store (see
+//! ARCHITECTURE.md). [`create`] and [`check`] (`create.rs`) decide the inputs, resolve, and write
+//! or compare the lock; [`sources`] (`sources.rs`) builds the source chain and checks the jars of
+//! a closure in batches; `commands/lock.rs` only turns flags into an [`Asked`] and prints.
+//!
+//! This file turns a resolved closure into `jars.lock` entries: fetch each jar once (through any
+//! [`RepoSource`]), hash it, cross-check the repository's own checksum files, find the Java
+//! feature version its classes need, and keep it in the kclrs cache.
 //!
 //! Also the input hash that `lock --check` compares: it covers exactly what decides the result
 //! (roots, exclusions, the platform profiles are judged for, the lock format and resolver

@@ -431,3 +431,111 @@ fn dest_names_that_clash_after_the_group_prefix_fail_before_anything_is_written(
         0,
     );
 }
+
+/// Finding 5: elements nested 300,000 deep, in a POM served over loopback and in settings.xml.
+/// Either used to overflow the stack (abort, exit 134), and the POM stayed cached so every later
+/// run crashed too. Now both are a parse error naming the file, and the POM is never kept.
+#[test]
+fn deeply_nested_xml_is_an_input_error_and_the_pom_is_never_cached() {
+    let sb = Sandbox::new();
+    let repo = MiniRepo::new(&sb);
+    let depth = 300_000;
+    let deep = format!(
+        "<project>{}{}</project>",
+        "<a>".repeat(depth),
+        "</a>".repeat(depth)
+    );
+    repo.put("org/ex/deep/1/deep-1.pom", deep.as_bytes());
+    repo.jar("org/ex/deep/1/deep-1.jar", 52);
+    let server = Server::start(&repo.root);
+    for run in ["first", "second"] {
+        let out = lock_remote(&sb, &server, "org.ex:deep:1");
+        assert_exit(&sb, &out, 3);
+        let err = stderr(&out);
+        assert!(
+            err.contains("deep-1.pom") && err.contains("nest deeper than 256 levels"),
+            "{run} run: {err}"
+        );
+    }
+    assert_eq!(
+        server.count_ending("deep-1.pom"),
+        2,
+        "the second run asked the repository again: nothing was cached"
+    );
+    let cached_poms = tree(&sb.cache(), Path::new("/nonexistent"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "pom"))
+        .count();
+    assert_eq!(cached_poms, 0);
+
+    let settings = sb.root().join("deep-settings.xml");
+    std::fs::write(
+        &settings,
+        format!(
+            "<settings>{}{}</settings>",
+            "<a>".repeat(200_000),
+            "</a>".repeat(200_000)
+        ),
+    )
+    .unwrap();
+    let out = sb.run(["download-jars", "--settings", settings.to_str().unwrap()]);
+    assert_exit(&sb, &out, 3);
+    let err = stderr(&out);
+    assert!(
+        err.contains("deep-settings.xml") && err.contains("nest deeper than 256 levels"),
+        "{err}"
+    );
+}
+
+/// Finding 8: maven-metadata.xml from two repositories, 300,000 versions each, merged to resolve
+/// a range. The merge was quadratic (102 s); it is linear now, so this lock takes a moment.
+#[test]
+fn huge_metadata_from_two_repositories_merges_and_resolves_the_range() {
+    let sb = Sandbox::new();
+    let (one, two) = (MiniRepo::new(&sb), {
+        let root = sb.root().join("repo-two");
+        std::fs::create_dir_all(&root).unwrap();
+        MiniRepo { root }
+    });
+    let metadata = |from: usize| {
+        let mut xml = String::from(
+            "<metadata><groupId>org.ex</groupId><artifactId>many</artifactId><versioning><versions>",
+        );
+        for v in from..from + 300_000 {
+            xml.push_str(&format!("<version>1.{v}</version>"));
+        }
+        xml.push_str("</versions></versioning></metadata>");
+        xml
+    };
+    one.put("org/ex/many/maven-metadata.xml", metadata(0).as_bytes());
+    two.put(
+        "org/ex/many/maven-metadata.xml",
+        metadata(150_000).as_bytes(),
+    );
+    two.publish("org.ex:many:1.449999", 52, &[]);
+    one.publish_raw(
+        "org.ex:app:1",
+        52,
+        "<dependencies><dependency><groupId>org.ex</groupId><artifactId>many</artifactId><version>[1.0,2.0)</version></dependency></dependencies>",
+    );
+    let (s1, s2) = (Server::start(&one.root), Server::start(&two.root));
+    let (u1, u2) = (s1.url(), s2.url());
+    let out = sb.run([
+        "lock",
+        "--root",
+        "org.ex:app:1",
+        "--repository",
+        &u1,
+        "--repository",
+        &u2,
+        "--no-local-repo",
+        "--no-mvn",
+        "-q",
+    ]);
+    assert_exit(&sb, &out, 0);
+    let lock = std::fs::read_to_string(sb.work().join("jars.lock")).unwrap();
+    assert!(
+        lock.contains("coords = \"org.ex:many:1.449999\""),
+        "the highest version of the merged list wins: {lock}"
+    );
+}

@@ -260,3 +260,27 @@ fn added_and_gone(now: &[Coord], locked: &[Coord]) -> Vec<String> {
     }
     differences
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn coords(list: &[&str]) -> Vec<Coord> {
+        list.iter().map(|c| c.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn added_and_gone_lists_both_sides_and_ignores_order() {
+        let locked = coords(&["g:a:1", "g:b:1"]);
+        let now = coords(&["g:b:1", "g:c:1"]);
+        assert_eq!(
+            added_and_gone(&now, &locked),
+            vec![
+                "+ g:c:1 (resolved now, not in the lock)".to_string(),
+                "- g:a:1 (in the lock, not resolved now)".to_string(),
+            ]
+        );
+        let reordered = coords(&["g:b:1", "g:a:1"]);
+        assert!(added_and_gone(&reordered, &locked).is_empty());
+    }
+}

@@ -144,18 +144,18 @@ fn committed_jars_lock_is_current() {
 
 /// A small repository in the sandbox: POMs, jars with one class of a given major version, and
 /// `.sha1` files computed from the bytes.
-struct MiniRepo {
-    root: PathBuf,
+pub(crate) struct MiniRepo {
+    pub(crate) root: PathBuf,
 }
 
 impl MiniRepo {
-    fn new(sb: &Sandbox) -> MiniRepo {
+    pub(crate) fn new(sb: &Sandbox) -> MiniRepo {
         let root = sb.root().join("repo");
         std::fs::create_dir_all(&root).unwrap();
         MiniRepo { root }
     }
 
-    fn put(&self, rel: &str, bytes: &[u8]) {
+    pub(crate) fn put(&self, rel: &str, bytes: &[u8]) {
         let path = self.root.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, bytes).unwrap();
@@ -167,7 +167,7 @@ impl MiniRepo {
     }
 
     /// Publishes `g:a:v` with a jar whose class has `major`, depending on `deps` (`g:a:v`).
-    fn publish(&self, gav: &str, major: u16, deps: &[&str]) {
+    pub(crate) fn publish(&self, gav: &str, major: u16, deps: &[&str]) {
         let mut body = String::from("<dependencies>");
         for d in deps {
             let q: Vec<&str> = d.split(':').collect();
@@ -181,7 +181,7 @@ impl MiniRepo {
     }
 
     /// Publishes `g:a:v` whose POM has `body` after its coordinates, with a jar.
-    fn publish_raw(&self, gav: &str, major: u16, body: &str) {
+    pub(crate) fn publish_raw(&self, gav: &str, major: u16, body: &str) {
         let p: Vec<&str> = gav.split(':').collect();
         let xml = format!(
             "<project><modelVersion>4.0.0</modelVersion><groupId>{}</groupId><artifactId>{}</artifactId><version>{}</version>{body}</project>",
@@ -193,7 +193,7 @@ impl MiniRepo {
     }
 
     /// Writes a jar holding one class of class-file version `major` at `rel`.
-    fn jar(&self, rel: &str, major: u16) {
+    pub(crate) fn jar(&self, rel: &str, major: u16) {
         let mut buf = std::io::Cursor::new(Vec::new());
         let mut zip = zip::ZipWriter::new(&mut buf);
         zip.start_file("p/C.class", zip::write::SimpleFileOptions::default())
@@ -205,12 +205,12 @@ impl MiniRepo {
         self.put(rel, &buf.into_inner());
     }
 
-    fn arg(&self) -> String {
+    pub(crate) fn arg(&self) -> String {
         self.root.to_str().unwrap().to_string()
     }
 
     /// Runs `kclrs lock --root ROOT` against this repository, with `extra` flags.
-    fn lock(&self, sb: &Sandbox, root: &str, extra: &[&str]) -> std::process::Output {
+    pub(crate) fn lock(&self, sb: &Sandbox, root: &str, extra: &[&str]) -> std::process::Output {
         let repo = self.arg();
         let mut args = vec!["lock", "--root", root, "--maven-repo-local", &repo];
         args.extend_from_slice(extra);

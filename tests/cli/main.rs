@@ -8,6 +8,7 @@ mod support;
 mod basics;
 mod download;
 mod e2e;
+mod hostile;
 mod java;
 mod launch;
 mod lock;

@@ -34,6 +34,14 @@ pub enum Fault {
     Redirect(String),
     /// A `Range` request gets a 206 for another range than asked.
     BadRange,
+    /// 200 without Content-Length and a body that never ends (for at most 60 s).
+    Endless,
+    /// 200 with `Content-Encoding: gzip` and these (compressed) bytes as the body.
+    Gzip(Vec<u8>),
+    /// The file, after this many extra response headers.
+    ManyHeaders(usize),
+    /// The file one byte at a time, with this pause between bytes.
+    Drip(Duration),
 }
 
 /// One request as the server saw it.
@@ -43,6 +51,8 @@ pub struct Seen {
     pub path: String,
     pub range: Option<String>,
     pub authorization: Option<String>,
+    /// The request line and every header, as received.
+    pub raw: String,
 }
 
 #[derive(Debug)]
@@ -217,11 +227,13 @@ fn handle(
         None => target.clone(),
     };
     let (mut range, mut authorization) = (None, None);
+    let mut raw = line.clone();
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
             break;
         }
+        raw.push_str(&header);
         if let Some((name, value)) = header.split_once(':') {
             let value = value.trim().to_string();
             match name.trim().to_ascii_lowercase().as_str() {
@@ -236,6 +248,7 @@ fn handle(
         path: target,
         range: range.clone(),
         authorization,
+        raw,
     });
     let fault = {
         let mut rules = state.rules.lock().unwrap();
@@ -260,7 +273,40 @@ fn handle(
         (Some(Fault::Redirect(to)), _) => {
             head(&mut conn, 302, &[("Location", to.as_str())], Some(0))
         }
+        (Some(Fault::Endless), _) => {
+            head(&mut conn, 200, &[], None)?;
+            let chunk = [0x42u8; 64 * 1024];
+            let until = std::time::Instant::now() + Duration::from_secs(60);
+            while std::time::Instant::now() < until {
+                conn.write_all(&chunk)?;
+            }
+            Ok(())
+        }
+        (Some(Fault::Gzip(bytes)), _) => {
+            head(
+                &mut conn,
+                200,
+                &[("Content-Encoding", "gzip")],
+                Some(bytes.len()),
+            )?;
+            conn.write_all(&bytes)
+        }
         (_, None) => head(&mut conn, 404, &[], Some(0)),
+        (Some(Fault::ManyHeaders(n)), Some(body)) => {
+            let names: Vec<String> = (0..n).map(|i| format!("X-Filler-{i}")).collect();
+            let headers: Vec<(&str, &str)> = names.iter().map(|h| (h.as_str(), "x")).collect();
+            head(&mut conn, 200, &headers, Some(body.len()))?;
+            conn.write_all(&body)
+        }
+        (Some(Fault::Drip(pause)), Some(body)) => {
+            head(&mut conn, 200, &[], Some(body.len()))?;
+            for byte in body {
+                conn.write_all(&[byte])?;
+                conn.flush()?;
+                std::thread::sleep(pause);
+            }
+            Ok(())
+        }
         (Some(Fault::Drop), Some(body)) => {
             head(&mut conn, 200, &[], Some(body.len()))?;
             conn.write_all(&body[..body.len() / 2])?;

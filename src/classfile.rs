@@ -9,10 +9,25 @@
 
 use std::io::{Read, Seek};
 
-use anyhow::Context;
-
 /// Class-file major version of Java 1.0/1.1; feature version = major − 44.
 const MAJOR_OFFSET: u16 = 44;
+
+/// The class-file majors kclrs accepts: Java 1.1 (45) up to a version decades away (100 = Java
+/// 56). Anything else is not a class a JVM loads, and would give a `min-java` the lockfile rejects.
+const VALID_MAJORS: std::ops::RangeInclusive<u16> = 45..=100;
+
+/// Why a jar's Java version cannot be read. The two kinds map to different exit codes: bytes that
+/// are not a readable zip were damaged or are not a jar at all (fetch it again, exit 5), while a
+/// readable jar with impossible classes is a bad artifact as published (exit 3).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JarError {
+    /// The zip structure does not read: truncated, not a zip, or a damaged entry.
+    #[error("{0}")]
+    Unreadable(String),
+    /// The zip reads, but a class in it is not a class file a JVM would load.
+    #[error("{0}")]
+    BadClass(String),
+}
 
 /// Whether an entry's class decides which Java the jar needs.
 fn counts(name: &str) -> bool {
@@ -23,31 +38,40 @@ fn counts(name: &str) -> bool {
 
 /// The highest Java feature version any counted class of the zip needs, `None` if it has no
 /// classes. `name` is used in errors.
-pub fn min_java<R: Read + Seek>(reader: R, name: &str) -> anyhow::Result<Option<u32>> {
+pub fn min_java<R: Read + Seek>(reader: R, name: &str) -> Result<Option<u32>, JarError> {
     let mut zip = zip::ZipArchive::new(reader)
-        .with_context(|| format!("{name} is not a valid jar (zip) file"))?;
+        .map_err(|e| JarError::Unreadable(format!("{name} is not a valid jar (zip) file: {e}")))?;
     let mut highest: Option<u16> = None;
     for i in 0..zip.len() {
         let mut entry = zip
             .by_index(i)
-            .with_context(|| format!("cannot read entry {i} of {name}"))?;
+            .map_err(|e| JarError::Unreadable(format!("cannot read entry {i} of {name}: {e}")))?;
         if !entry.is_file() || !counts(entry.name()) {
             continue;
         }
         let mut head = [0u8; 8];
-        entry
-            .read_exact(&mut head)
-            .with_context(|| format!("{name}: class {} is truncated", entry.name()))?;
+        entry.read_exact(&mut head).map_err(|e| {
+            JarError::Unreadable(format!("{name}: class {} is truncated: {e}", entry.name()))
+        })?;
         if head[..4] != [0xCA, 0xFE, 0xBA, 0xBE] {
-            anyhow::bail!(
+            return Err(JarError::BadClass(format!(
                 "{name}: {} is not a class file (bad magic number)",
                 entry.name()
-            );
+            )));
         }
         let major = u16::from_be_bytes([head[6], head[7]]);
+        if !VALID_MAJORS.contains(&major) {
+            return Err(JarError::BadClass(format!(
+                "{name}: {} has class-file version {major}, outside {}..={} (Java 1.1 to {})",
+                entry.name(),
+                VALID_MAJORS.start(),
+                VALID_MAJORS.end(),
+                VALID_MAJORS.end() - MAJOR_OFFSET
+            )));
+        }
         highest = Some(highest.map_or(major, |h| h.max(major)));
     }
-    Ok(highest.map(|m| u32::from(m.saturating_sub(MAJOR_OFFSET))))
+    Ok(highest.map(|m| u32::from(m - MAJOR_OFFSET)))
 }
 
 #[cfg(test)]
@@ -91,11 +115,47 @@ mod tests {
 
     #[test]
     fn bad_input_is_an_error() {
-        assert!(min_java(Cursor::new(b"not a zip".to_vec()), "t.jar").is_err());
+        assert!(matches!(
+            min_java(Cursor::new(b"not a zip".to_vec()), "t.jar"),
+            Err(JarError::Unreadable(_))
+        ));
         let bad = jar(&[("A.class", b"notaclass".to_vec())]);
         let e = min_java(Cursor::new(bad), "t.jar").unwrap_err();
-        assert!(format!("{e:#}").contains("bad magic"), "{e:#}");
+        assert!(
+            matches!(&e, JarError::BadClass(m) if m.contains("bad magic")),
+            "{e}"
+        );
         let short = jar(&[("A.class", vec![0xCA, 0xFE])]);
-        assert!(min_java(Cursor::new(short), "t.jar").is_err());
+        assert!(matches!(
+            min_java(Cursor::new(short), "t.jar"),
+            Err(JarError::Unreadable(_))
+        ));
+        let good = jar(&[("A.class", class(52))]);
+        let cut = good[..good.len() - 10].to_vec();
+        assert!(matches!(
+            min_java(Cursor::new(cut), "t.jar"),
+            Err(JarError::Unreadable(_))
+        ));
+    }
+
+    #[test]
+    fn class_versions_outside_java_1_1_to_56_are_refused() {
+        for major in [0, 1, 44, 101, 65535] {
+            let bytes = jar(&[("a/A.class", class(52)), ("a/B.class", class(major))]);
+            let e = min_java(Cursor::new(bytes), "t.jar").unwrap_err();
+            assert!(matches!(e, JarError::BadClass(_)), "{major}: {e}");
+            assert!(
+                e.to_string()
+                    .contains(&format!("a/B.class has class-file version {major}")),
+                "{e}"
+            );
+        }
+        for (major, feature) in [(45, 1), (52, 8), (100, 56)] {
+            let bytes = jar(&[("A.class", class(major))]);
+            assert_eq!(
+                min_java(Cursor::new(bytes), "t.jar").unwrap(),
+                Some(feature)
+            );
+        }
     }
 }

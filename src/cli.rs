@@ -9,38 +9,270 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Fetch, verify and launch the Amazon Kinesis Client Library MultiLangDaemon.
 #[derive(Debug, Parser)]
-#[command(name = "kclrs", version, about, long_about = None, max_term_width = 100)]
+#[command(
+    name = "kclrs",
+    version,
+    about,
+    long_about = None,
+    max_term_width = 100,
+    args_conflicts_with_subcommands = true,
+    arg_required_else_help = true,
+    after_help = MAIN_EXAMPLES
+)]
 pub struct Cli {
+    /// `amazon_kclpy_helper.py --print_command …`, kept for existing scripts (hidden from help).
+    #[arg(
+        long = "print_command",
+        hide = true,
+        conflicts_with = "print_classpath"
+    )]
+    pub print_command: bool,
+    /// `amazon_kclpy_helper.py --print_classpath …` (hidden from help).
+    #[arg(long = "print_classpath", hide = true)]
+    pub print_classpath: bool,
+    /// The helper's other flags, only meaningful with `--print_command`/`--print_classpath`.
+    #[command(flatten)]
+    pub helper: HelperArgs,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
+
+/// The flags of `amazon_kclpy_helper.py`, spelled exactly as the helper spelled them. They are
+/// hidden: the subcommands are the documented interface, these only keep old scripts working.
+#[derive(Debug, Clone, Default, Args)]
+pub struct HelperArgs {
+    #[arg(short = 'j', long = "java", value_name = "PATH", hide = true)]
+    pub java: Option<PathBuf>,
+    #[arg(
+        short = 'p',
+        long = "properties",
+        alias = "props",
+        alias = "prop",
+        value_name = "FILE",
+        hide = true
+    )]
+    pub properties: Option<PathBuf>,
+    #[arg(
+        long = "sample",
+        alias = "sample-props",
+        alias = "use-sample-properties",
+        hide = true
+    )]
+    pub sample: bool,
+    #[arg(
+        short = 'c',
+        long = "classpath",
+        alias = "path",
+        value_name = "PATH",
+        hide = true
+    )]
+    pub classpath: Vec<PathBuf>,
+    #[arg(
+        short = 'l',
+        long = "log-configuration",
+        value_name = "FILE",
+        hide = true
+    )]
+    pub log_configuration: Option<PathBuf>,
+}
+
+/// Which of the helper's two actions was asked for, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HelperAction {
+    PrintCommand,
+    PrintClasspath,
+}
+
+impl Cli {
+    /// `--print_command` or `--print_classpath`, the helper's spelling of the two print commands.
+    pub fn helper_action(&self) -> Option<HelperAction> {
+        if self.print_command {
+            Some(HelperAction::PrintCommand)
+        } else if self.print_classpath {
+            Some(HelperAction::PrintClasspath)
+        } else {
+            None
+        }
+    }
+}
+
+const MAIN_EXAMPLES: &str = "\
+Examples:
+  kclrs download-jars --repository https://your-mirror/maven2/
+  kclrs print-command --sample
+  kclrs run -p app.properties -J-Xmx1g
+  kclrs java
+
+`kclrs <command> --help` shows each command's flags, examples and environment variables.";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print the java command that starts the MultiLangDaemon, quoted for the shell (or as JSON).
-    #[command(alias = "print_command")]
+    #[command(alias = "print_command", after_help = PRINT_COMMAND_HELP)]
     PrintCommand(PrintCommandArgs),
     /// Print the classpath of the MultiLangDaemon.
-    #[command(alias = "print_classpath")]
+    #[command(alias = "print_classpath", after_help = PRINT_CLASSPATH_HELP)]
     PrintClasspath(PrintClasspathArgs),
     /// Check the properties, find Java, make sure the jars are there, and exec the MultiLangDaemon.
+    #[command(after_help = RUN_HELP)]
     Run(RunArgs),
     /// Download and verify every jar pinned in jars.lock into the cache (or --dest).
-    #[command(alias = "download_jars")]
+    #[command(alias = "download_jars", after_help = DOWNLOAD_JARS_HELP)]
     DownloadJars(DownloadJarsArgs),
     /// Re-hash every cached jar of the lockfile and report missing or corrupt ones.
+    #[command(after_help = VERIFY_HELP)]
     Verify(VerifyArgs),
     /// Resolve the MultiLangDaemon closure from real POMs, the way Maven does, and write jars.lock.
+    #[command(after_help = LOCK_HELP)]
     Lock(LockArgs),
     /// List the Java installations kclrs can see and show which one it would use.
+    #[command(after_help = JAVA_HELP)]
     Java(JavaArgs),
     /// Print a shell completion script.
+    #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
 }
 
-/// What to launch: the properties file and everything that shapes the java command.
+// The examples and environment variables each subcommand's `--help` ends with. The variable lists
+// name exactly what the subcommand reads (README "Where jars come from" and "Java discovery").
+
+/// Variables every command that finds Java reads.
+macro_rules! java_vars {
+    () => {
+        "  KCLRS_JAVA           java binary or Java home when --java is not given
+  JAVA_HOME            the next candidate after KCLRS_JAVA; then every java on PATH
+"
+    };
+}
+
+/// Variables every command that fetches reads.
+macro_rules! fetch_vars {
+    () => {
+        "  KCLRS_REPOSITORY     remote repositories, comma-separated (after --repository)
+  KCL_MVN_REPO_SEARCH_URL  one remote, the helper's variable (after KCLRS_REPOSITORY)
+  KCLRS_CONNECT_TIMEOUT  connect timeout in seconds (default 10)
+  KCLRS_READ_TIMEOUT   seconds without a byte arriving (default 30)
+  KCLRS_RETRIES        extra attempts per URL (default 4)
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY, SSL_CERT_FILE  proxies and extra TLS roots
+  MAVEN_HOME, M2_HOME  where Maven's global settings.xml is (else the mvn on PATH)
+"
+    };
+}
+
+macro_rules! cache_var {
+    () => {
+        "  KCLRS_CACHE_DIR      cache root when --cache-dir is not given
+"
+    };
+}
+
+macro_rules! color_var {
+    () => {
+        "  NO_COLOR             no colours in warnings and errors (progress stays)
+"
+    };
+}
+
+const PRINT_COMMAND_HELP: &str = concat!(
+    "Examples:
+  kclrs print-command --sample
+  kclrs print-command -p app.properties -J-Xmx1g --java /usr/lib/jvm/java-17-openjdk-amd64
+  eval \"$(kclrs print-command -p app.properties)\"
+  kclrs print-command -p app.properties --format json
+
+Environment:
+",
+    java_vars!(),
+    cache_var!(),
+    color_var!()
+);
+
+const PRINT_CLASSPATH_HELP: &str = concat!(
+    "Examples:
+  kclrs print-classpath
+  kclrs print-classpath -p app.properties -c my-processor.jar --format lines
+
+Environment:
+",
+    cache_var!(),
+    color_var!()
+);
+
+const RUN_HELP: &str = concat!(
+    "Examples:
+  kclrs run --sample
+  kclrs run -p app.properties -J-Xmx1g -J-Dlogback.debug=true
+  kclrs run -p app.properties --repository https://your-mirror/maven2/
+  kclrs run -p app.properties --dry-run
+
+JVM options go in -J/--jvm-arg (one per flag), not after `--`.
+
+Environment:
+",
+    java_vars!(),
+    cache_var!(),
+    fetch_vars!(),
+    color_var!()
+);
+
+const DOWNLOAD_JARS_HELP: &str = concat!(
+    "Examples:
+  kclrs download-jars --repository https://your-mirror/maven2/
+  KCLRS_REPOSITORY=https://your-mirror/maven2/ kclrs download-jars --dest lib/
+  kclrs download-jars --offline --json
+
+Environment:
+",
+    cache_var!(),
+    fetch_vars!(),
+    color_var!()
+);
+
+const VERIFY_HELP: &str = concat!(
+    "Examples:
+  kclrs verify
+  kclrs verify --lockfile my.lock --json
+
+Environment:
+",
+    cache_var!(),
+    color_var!()
+);
+
+const LOCK_HELP: &str = concat!(
+    "Examples:
+  kclrs lock --kcl-version 3.1.3 --repository https://your-mirror/maven2/
+  kclrs lock --exclude com.palantir.javapoet:javapoet -o my.lock
+  kclrs lock --check
+
+Environment:
+",
+    cache_var!(),
+    fetch_vars!(),
+    color_var!()
+);
+
+const JAVA_HELP: &str = concat!(
+    "Examples:
+  kclrs java
+  kclrs java --java /usr/lib/jvm/java-17-openjdk-amd64 --json
+
+Environment:
+",
+    java_vars!(),
+    color_var!()
+);
+
+const COMPLETIONS_HELP: &str = "Examples:
+  kclrs completions bash > ~/.local/share/bash-completion/completions/kclrs
+  kclrs completions zsh > ~/.zfunc/_kclrs
+
+Environment: none.";
+
+/// What goes on the classpath: the properties file (its folder is the last entry), the extra
+/// entries and where the jars are. `print-classpath` takes only these.
 #[derive(Debug, Clone, Args)]
-pub struct LaunchArgs {
+pub struct ClasspathLaunchArgs {
     /// The KCL .properties file of your application.
     #[arg(
         short = 'p',
@@ -60,6 +292,20 @@ pub struct LaunchArgs {
     /// Extra classpath entry, placed before the KCL jars (repeatable).
     #[arg(short = 'c', long = "classpath", alias = "path", value_name = "PATH")]
     pub classpath: Vec<PathBuf>,
+    /// Put every *.jar of DIR on the classpath (locked jars in lock order, others after, by name)
+    /// instead of the jars in the kclrs cache.
+    #[arg(long = "jars-dir", value_name = "DIR")]
+    pub jars_dir: Option<PathBuf>,
+    /// Treat warnings about the properties file as errors.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// What to launch: the classpath flags and everything else that shapes the java command.
+#[derive(Debug, Clone, Args)]
+pub struct LaunchArgs {
+    #[command(flatten)]
+    pub cp: ClasspathLaunchArgs,
     /// Logback configuration file passed to the daemon as --log-configuration.
     #[arg(short = 'l', long = "log-configuration", value_name = "FILE")]
     pub log_configuration: Option<PathBuf>,
@@ -74,13 +320,6 @@ pub struct LaunchArgs {
         allow_hyphen_values = true
     )]
     pub jvm_args: Vec<String>,
-    /// Put every *.jar of DIR on the classpath (locked jars in lock order, others after, by name)
-    /// instead of the jars in the kclrs cache.
-    #[arg(long = "jars-dir", value_name = "DIR")]
-    pub jars_dir: Option<PathBuf>,
-    /// Treat warnings about the properties file as errors.
-    #[arg(long)]
-    pub strict: bool,
 }
 
 /// Which lockfile to use.
@@ -120,7 +359,7 @@ pub struct SourceArgs {
     /// Local Maven repository to read instead of the one Maven's settings name.
     #[arg(long, value_name = "DIR")]
     pub maven_repo_local: Option<PathBuf>,
-    /// Number of parallel downloads.
+    /// Number of parallel downloads, 1..=64.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
 }
@@ -159,6 +398,9 @@ pub struct PrintCommandArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CommandFormat::Shell)]
     pub format: CommandFormat,
+    /// Use a Java older than the lock's minimum anyway, with a warning (also KCLRS_IGNORE_JAVA_VERSION=1).
+    #[arg(long)]
+    pub ignore_java_version: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -174,7 +416,7 @@ pub enum ClasspathFormat {
 #[derive(Debug, Clone, Args)]
 pub struct PrintClasspathArgs {
     #[command(flatten)]
-    pub launch: LaunchArgs,
+    pub launch: ClasspathLaunchArgs,
     #[command(flatten)]
     pub lockfile: LockfileArgs,
     #[command(flatten)]
@@ -200,6 +442,13 @@ pub struct RunArgs {
     /// No progress output while fetching jars.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Use a Java older than the lock's minimum anyway, with a warning (also KCLRS_IGNORE_JAVA_VERSION=1).
+    #[arg(long)]
+    pub ignore_java_version: bool,
+    /// Words after `--`: refused with a tip, because JVM options go in -J (and the daemon takes
+    /// no arguments of its own).
+    #[arg(last = true, hide = true, allow_hyphen_values = true)]
+    pub trailing: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]

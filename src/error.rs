@@ -24,6 +24,8 @@ pub enum Exit {
     Fetch = 5,
     /// A check found a problem: `verify` saw missing/corrupt jars, `lock --check` saw a stale lock.
     Check = 6,
+    /// Ctrl-C (SIGINT) stopped a download: 128 + 2, as shells report it.
+    Interrupted = 130,
 }
 
 impl From<Exit> for ExitCode {
@@ -107,6 +109,11 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 /// Renders `error: top` followed by each distinct cause and the hint, as printed by [`report`].
 pub fn render(err: &anyhow::Error) -> String {
+    render_styled(err, false)
+}
+
+/// [`render`], with `error` and `hint` coloured as clap colours its own when `color`.
+pub fn render_styled(err: &anyhow::Error, color: bool) -> String {
     let mut out = String::new();
     let mut previous = String::new();
     for (i, cause) in err.chain().enumerate() {
@@ -116,24 +123,40 @@ pub fn render(err: &anyhow::Error) -> String {
             continue;
         }
         if i == 0 {
-            out.push_str(&format!("error: {text}\n"));
+            out.push_str(&format!("{} {text}\n", label(color, "error")));
         } else {
             out.push_str(&format!("  caused by: {text}\n"));
         }
         previous = text;
     }
     if let (_, Some(hint)) = classify(err) {
-        out.push_str(&format!("hint: {hint}\n"));
+        out.push_str(&format!("{} {hint}\n", label(color, "hint")));
     }
     out
 }
 
-/// Prints the error to stderr and returns the process exit code. A closed stdout pipe exits 0.
-pub fn report(err: &anyhow::Error) -> ExitCode {
+/// `label:` (`error`, `warning`, `hint`) in clap's style (colon included) when `color`.
+pub fn label(color: bool, label: &str) -> String {
+    let code = match label {
+        "error" => "1;31",
+        "warning" => "1;33",
+        _ => "1;32",
+    };
+    if color {
+        format!("\x1b[{code}m{label}:\x1b[0m")
+    } else {
+        format!("{label}:")
+    }
+}
+
+/// Prints the error to stderr (labels coloured when `color`, see `ui::stderr_color`) and returns
+/// the process exit code. A closed stdout pipe exits 0.
+pub fn report(err: &anyhow::Error, color: bool) -> ExitCode {
     if is_broken_pipe(err) {
         return ExitCode::SUCCESS;
     }
-    let _ = std::io::stderr().write_all(render(err).as_bytes());
+    let text = render_styled(err, color);
+    let _ = std::io::stderr().write_all(text.as_bytes());
     classify(err).0.into()
 }
 

@@ -55,6 +55,9 @@ pub struct LaunchOptions {
     pub jars_dir: Option<PathBuf>,
     /// Warnings about the properties are errors.
     pub strict: bool,
+    /// Start a Java older than the lock's minimum, with a warning; says who asked
+    /// (`--ignore-java-version` or `KCLRS_IGNORE_JAVA_VERSION=1`).
+    pub ignore_java_version: Option<String>,
 }
 
 /// Which subcommand is preparing: decides what is required and what is checked.
@@ -228,6 +231,50 @@ pub fn fetch_command(env: &Env, opts: &LaunchOptions, shell: Shell) -> String {
     line
 }
 
+/// What `lock` needs from Java, for the version gate: its minimum, each jar's own, and the
+/// `kclrs lock` command that re-locks the same inputs (`lockfile` is `--lockfile` as given, `None`
+/// for the built-in lock, which is re-locked into `./jars.lock`).
+pub fn java_needs(env: &Env, lock: &Lockfile, lockfile: Option<&Path>) -> crate::java::Needs {
+    let shell = Shell::for_os(env.os);
+    let word = |w: String| quote::word(shell, &w).map_or_else(|_| w.clone(), Cow::into_owned);
+    let mut command = String::from("kclrs lock");
+    let then = match lockfile {
+        // `kclrs lock` re-reads the roots from the file itself.
+        Some(path) => {
+            command.push_str(&format!(
+                " -o {}",
+                word(env.absolute(path).to_string_lossy().into_owned())
+            ));
+            None
+        }
+        None => {
+            for root in &lock.roots {
+                command.push_str(&format!(" --root {}", word(root.to_string())));
+            }
+            command.push_str(" -o jars.lock");
+            Some("pass --lockfile jars.lock".to_string())
+        }
+    };
+    // `--exclude` replaces the recorded exclusions, so the command repeats them.
+    for ex in &lock.excludes {
+        command.push_str(&format!(" --exclude {}", word(ex.clone())));
+    }
+    crate::java::Needs {
+        feature: lock.min_java_feature(),
+        jars: lock
+            .needing_more_than(0)
+            .into_iter()
+            .map(|a| crate::java::JarNeed {
+                coords: a.coord.to_string(),
+                group_artifact: a.coord.group_artifact(),
+                feature: a.min_java.unwrap_or_default(),
+            })
+            .collect(),
+        relock: Some(crate::java::Relock { command, then }),
+        ignore: None,
+    }
+}
+
 /// Warns on stderr when locked jars are missing, naming the command that fetches them.
 pub fn warn_missing(env: &Env, opts: &LaunchOptions, prepared: &Prepared) {
     if let Some(summary) = prepared.missing_summary() {
@@ -293,7 +340,24 @@ pub fn prepare(env: &Env, opts: &LaunchOptions, purpose: Purpose) -> anyhow::Res
     let properties_file = match properties_path(env, opts, purpose)? {
         Some(path) => {
             let props = crate::properties::load(env, &path)?;
-            for warning in crate::properties::check(&props, env, opts.strict)? {
+            // Written only when the hint needs it: a file to compare with, not a 14 KB command.
+            let sample = || crate::sample::materialize(&opts.cache, env.os).ok();
+            let warnings = crate::properties::check_with_sample(&props, env, opts.strict, &sample)?;
+            // `run` would start a daemon that fails to start the processor for every shard.
+            if purpose == Purpose::Run {
+                let value = props.get("executableName").unwrap_or_default();
+                let root = props.path.parent().unwrap_or(Path::new("/"));
+                if let Some((msg, hint)) = crate::properties::program::unstartable(value, env, root)
+                {
+                    return Err(UserError::new(
+                        Exit::Input,
+                        format!("{}: {msg}", props.path.display()),
+                    )
+                    .hint(hint)
+                    .into());
+                }
+            }
+            for warning in warnings {
                 crate::ui::warn(env, &warning);
             }
             Some(props.path)
@@ -305,11 +369,13 @@ pub fn prepare(env: &Env, opts: &LaunchOptions, purpose: Purpose) -> anyhow::Res
         _ => None,
     };
     let java = if purpose.needs_command() {
-        Some(crate::java::choose(
-            env,
-            opts.java.as_deref(),
-            lock.min_java_feature(),
-        )?)
+        let mut needs = java_needs(env, &lock, opts.lockfile.as_deref());
+        needs.ignore.clone_from(&opts.ignore_java_version);
+        let chosen = crate::java::choose(env, opts.java.as_deref(), &needs)?;
+        for warning in &chosen.warnings {
+            crate::ui::warn(env, warning);
+        }
+        Some(chosen.candidate)
     } else {
         None
     };
@@ -439,6 +505,7 @@ mod tests {
             cache: Cache::new(PathBuf::from("/c")),
             jars_dir: None,
             strict: false,
+            ignore_java_version: None,
         };
         assert_eq!(
             fetch_command(&env, &opts, Shell::Posix),

@@ -34,6 +34,9 @@ pub struct LockedArtifact {
     /// Lower-case hex SHA-256 of the file.
     pub sha256: String,
     pub size: u64,
+    /// Java feature version this jar's class files need; `None` for a jar without classes, a
+    /// non-jar artifact, or a lock written before kclrs recorded it.
+    pub min_java: Option<u32>,
 }
 
 /// Where a lockfile came from, for messages.
@@ -86,6 +89,8 @@ struct RawArtifact {
     coords: Spanned<String>,
     sha256: Spanned<String>,
     size: Spanned<i64>,
+    #[serde(rename = "min-java")]
+    min_java: Option<Spanned<i64>>,
 }
 
 impl Lockfile {
@@ -129,19 +134,20 @@ impl Lockfile {
                 ));
             }
         }
-        let min_java = match &raw.min_java {
-            Some(m) if !(1..=1000).contains(m.get_ref()) => {
-                return Err(bad(
-                    m.span().start,
-                    format!(
-                        "min-java must be a Java feature version such as 8, got {}",
-                        m.get_ref()
-                    ),
-                ))
-            }
-            Some(m) => Some(u32::try_from(*m.get_ref()).unwrap_or(DEFAULT_MIN_JAVA)),
-            None => None,
+        let feature = |m: &Option<Spanned<i64>>| match m {
+            Some(m) if !(1..=1000).contains(m.get_ref()) => Err(bad(
+                m.span().start,
+                format!(
+                    "min-java must be a Java feature version such as 8, got {}",
+                    m.get_ref()
+                ),
+            )),
+            Some(m) => Ok(Some(
+                u32::try_from(*m.get_ref()).unwrap_or(DEFAULT_MIN_JAVA),
+            )),
+            None => Ok(None),
         };
+        let min_java = feature(&raw.min_java)?;
         let mut seen: HashMap<(String, String, String, String), usize> = HashMap::new();
         let mut artifacts = Vec::with_capacity(raw.artifacts.len());
         for a in &raw.artifacts {
@@ -173,6 +179,7 @@ impl Lockfile {
                 coord,
                 sha256: sha.to_ascii_lowercase(),
                 size,
+                min_java: feature(&a.min_java)?,
             });
         }
         Ok(Lockfile {
@@ -204,9 +211,24 @@ impl Lockfile {
         Lockfile::parse(&text, Origin::File(path.to_path_buf()))
     }
 
-    /// The Java feature version the jars need, or the documented floor when unknown.
+    /// The Java feature version the jars need, or the documented floor when unknown. A jar's
+    /// own `min-java` counts even if the header says less, so a hand-lowered header cannot let
+    /// a jar that fails to load through.
     pub fn min_java_feature(&self) -> u32 {
-        self.min_java.unwrap_or(DEFAULT_MIN_JAVA)
+        let jars = self.artifacts.iter().filter_map(|a| a.min_java).max();
+        self.min_java.max(jars).unwrap_or(DEFAULT_MIN_JAVA)
+    }
+
+    /// The artifacts whose recorded `min-java` is above `feature`, the most demanding first (ties
+    /// in classpath order): the jars a Java `feature` cannot load.
+    pub fn needing_more_than(&self, feature: u32) -> Vec<&LockedArtifact> {
+        let mut out: Vec<&LockedArtifact> = self
+            .artifacts
+            .iter()
+            .filter(|a| a.min_java.is_some_and(|m| m > feature))
+            .collect();
+        out.sort_by_key(|a| std::cmp::Reverse(a.min_java));
+        out
     }
 
     /// Renders the lock in its canonical form (stable: same lock, same bytes).
@@ -237,6 +259,9 @@ impl Lockfile {
                 q(&a.sha256),
                 a.size
             );
+            if let Some(m) = a.min_java {
+                let _ = writeln!(out, "min-java = {m}");
+            }
         }
         out
     }
@@ -278,6 +303,42 @@ mod tests {
         let again = lock(&l.to_toml()).unwrap();
         assert_eq!(again, l);
         assert_eq!(again.to_toml(), l.to_toml());
+    }
+
+    #[test]
+    fn jar_minimums_are_kept_and_count_even_above_the_header() {
+        let art = |c: &str, m: &str| {
+            format!("\n[[artifact]]\ncoords = \"{c}\"\nsha256 = \"{SHA}\"\nsize = 1\n{m}")
+        };
+        // A lock written before jars recorded their minimum still parses, with none known.
+        let old = lock(&format!("version = 1\nmin-java = 8\n{}", art("a:b:1", ""))).unwrap();
+        assert_eq!(old.artifacts[0].min_java, None);
+        assert!(old.needing_more_than(7).is_empty());
+        let text = format!(
+            "version = 1\nroots = [\"a:b:1\"]\nexcludes = [\"x:y\"]\nmin-java = 8\n{}{}{}",
+            art("a:b:1", "min-java = 11\n"),
+            art("a:c:1", "min-java = 17\n"),
+            art("a:d:1", "min-java = 11\n")
+        );
+        let l = lock(&text).unwrap();
+        assert_eq!(
+            l.to_toml().split_once("version").unwrap().1,
+            text.split_once("version").unwrap().1
+        );
+        assert_eq!(l.excludes, ["x:y"]);
+        // The header says 8 but a jar needs 17: the gate uses 17.
+        assert_eq!(l.min_java_feature(), 17);
+        let names = |f| -> Vec<String> {
+            l.needing_more_than(f)
+                .iter()
+                .map(|a| a.coord.to_string())
+                .collect()
+        };
+        assert_eq!(names(8), ["a:c:1", "a:b:1", "a:d:1"]);
+        assert_eq!(names(11), ["a:c:1"]);
+        assert!(names(17).is_empty());
+        let e = err(&format!("version = 1\n{}", art("a:b:1", "min-java = -3\n")));
+        assert!(e.contains("t/jars.lock:7:12: min-java must be"), "{e}");
     }
 
     #[test]

@@ -7,6 +7,6 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     match kclrs::run() {
         Ok(code) => code,
-        Err(err) => kclrs::error::report(&err),
+        Err(err) => kclrs::error::report(&err, kclrs::ui::stderr_color_of_process()),
     }
 }

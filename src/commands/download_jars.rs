@@ -32,7 +32,24 @@ pub fn run(args: &DownloadJarsArgs, env: &Env) -> anyhow::Result<ExitCode> {
     let lock = super::lock_from(&args.lockfile, env)?;
     let cache = super::cache_from(&args.cache, env)?;
     let options = super::fetch_options(&args.source, args.output.quiet, env)?;
-    let report = fetch::ensure_jars(&lock, &cache, &options, env)?;
+    if args.dest.is_some() {
+        // Before anything is fetched or written: a lock whose names clash cannot fill --dest.
+        let coords: Vec<_> = lock.artifacts.iter().map(|a| a.coord.clone()).collect();
+        fetch::dest_names(&coords)?;
+    }
+    let report = match fetch::ensure_jars(&lock, &cache, &options, env) {
+        Ok(report) => report,
+        Err(err) => {
+            // The error line lists a handful; the JSON keeps every artifact and reason.
+            if let (true, Some(missing)) = (
+                args.output.json,
+                err.downcast_ref::<fetch::MissingArtifacts>(),
+            ) {
+                ui::print_json(missing)?;
+            }
+            return Err(err);
+        }
+    };
     let dest = match &args.dest {
         Some(dir) => Some(fetch::materialize(
             &report,

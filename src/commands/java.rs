@@ -11,8 +11,9 @@ use crate::java::{self, Discovery};
 
 pub fn run(args: &JavaArgs, env: &Env) -> anyhow::Result<ExitCode> {
     let lock = super::lock_from(&args.lockfile, env)?;
-    let min = lock.min_java_feature();
-    let found = java::discover(env, args.java.as_deref(), min);
+    let needs = crate::launch::java_needs(env, &lock, args.lockfile.lockfile.as_deref());
+    let min = needs.feature;
+    let found = java::discover(env, args.java.as_deref(), &needs);
     if args.json {
         crate::ui::print_json(&found)?;
     } else {
@@ -20,7 +21,7 @@ pub fn run(args: &JavaArgs, env: &Env) -> anyhow::Result<ExitCode> {
     }
     match found.chosen {
         Some(_) => Ok(ExitCode::SUCCESS),
-        None => Err(java::no_java_error(env, &found, args.java.is_some(), min).into()),
+        None => Err(java::no_java_error(env, &found, args.java.is_some(), &needs).into()),
     }
 }
 

@@ -93,7 +93,7 @@ fn check_jars(sources: &Sources, coords: &[Coord], env: &Env) -> anyhow::Result<
     for chunk in coords.chunks(sources.jar_batch) {
         let mut found: Vec<Option<Checked>> = chunk
             .iter()
-            .map(|c| locking::from_cache(&sources.cache, c))
+            .map(|c| locking::from_cache(&sources.cache, c, env))
             .collect::<anyhow::Result<_>>()?;
         let local: Option<&dyn RepoSource> = sources.local.as_deref().map(|l| l as _);
         let remote: &dyn RepoSource = &*sources.remote;
@@ -179,6 +179,56 @@ fn requested_roots(args: &LockArgs, resolver: &mut Resolver<'_>) -> anyhow::Resu
     Ok(roots)
 }
 
+/// What to lock. The command line decides what it names; the rest comes from the lock being
+/// replaced, so a plain `kclrs lock` re-locks the inputs the lock records (as `uv lock` keeps
+/// its pins) and reproduces it exactly. `--root`/`--kcl-version` replace its roots (`--add`
+/// appends to either), `--exclude` replaces its exclusions. Without a lock: the newest 3.x KCL,
+/// no exclusions.
+fn inputs(
+    args: &LockArgs,
+    output: &Path,
+    excludes: Vec<String>,
+    resolver: &mut Resolver<'_>,
+) -> anyhow::Result<(Vec<Coord>, Vec<String>)> {
+    let names_roots = !args.roots.is_empty() || args.kcl_version.is_some();
+    let previous = if (names_roots && !excludes.is_empty()) || !output.exists() {
+        None
+    } else {
+        Some(Lockfile::load(Some(output)).map_err(|e| {
+            e.context(
+                UserError::new(
+                    Exit::Input,
+                    format!(
+                        "cannot re-lock {}: it records the roots and exclusions to lock again",
+                        output.display()
+                    ),
+                )
+                .hint("delete it, or name the inputs with --root/--kcl-version and --exclude"),
+            )
+        })?)
+    };
+    let roots = match previous
+        .as_ref()
+        .filter(|p| !names_roots && !p.roots.is_empty())
+    {
+        Some(p) => {
+            let mut roots = p.roots.clone();
+            for add in parse_coords("--add", &args.add)? {
+                if !roots.contains(&add) {
+                    roots.push(add);
+                }
+            }
+            roots
+        }
+        None => requested_roots(args, resolver)?,
+    };
+    let excludes = match previous {
+        Some(p) if excludes.is_empty() => p.excludes,
+        _ => excludes,
+    };
+    Ok((roots, excludes))
+}
+
 #[derive(serde::Serialize)]
 struct Summary<'a> {
     output: String,
@@ -203,14 +253,14 @@ pub fn run(args: &LockArgs, env: &Env) -> anyhow::Result<ExitCode> {
     if args.check {
         return check(args, &output, &excludes, &mut resolver, &platform);
     }
-    let roots = requested_roots(args, &mut resolver)?;
+    let (roots, excludes) = inputs(args, &output, excludes, &mut resolver)?;
     let request = locking::request(&roots, &excludes);
     let resolution = resolver.resolve(&request)?;
     let coords = locking::classpath(&resolution);
     let mut artifacts = Vec::with_capacity(coords.len());
     let mut min_java: Option<u32> = None;
     for checked in check_jars(&sources, &coords, env)? {
-        min_java = min_java.max(checked.min_java);
+        min_java = min_java.max(checked.locked.min_java);
         artifacts.push(checked.locked);
     }
     let lock = Lockfile {

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::cache::Cache;
-use crate::cli::{CacheArgs, Cli, Command, LaunchArgs, LockfileArgs, SourceArgs};
+use crate::cli::{
+    CacheArgs, ClasspathLaunchArgs, Cli, Command, LaunchArgs, LockfileArgs, SourceArgs,
+};
 use crate::env::Env;
 use crate::error::{Exit, UserError};
 use crate::fetch::{FetchOptions, HttpOptions, MvnFallback};
@@ -19,6 +21,7 @@ use crate::ui;
 
 pub mod completions;
 pub mod download_jars;
+pub mod helper;
 pub mod java;
 pub mod lock;
 pub mod print_classpath;
@@ -28,7 +31,10 @@ pub mod verify;
 
 /// Runs the parsed subcommand.
 pub fn dispatch(cli: Cli, env: &Env) -> anyhow::Result<ExitCode> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        return helper::run(&cli, env);
+    };
+    match command {
         Command::PrintCommand(args) => print_command::run(&args, env),
         Command::PrintClasspath(args) => print_classpath::run(&args, env),
         Command::Run(args) => run::run(&args, env),
@@ -46,17 +52,47 @@ pub fn lock_from(args: &LockfileArgs, env: &Env) -> anyhow::Result<Lockfile> {
     Lockfile::load(path.as_deref())
 }
 
-/// The cache selected by `--cache-dir`, `KCLRS_CACHE_DIR` or the platform default.
+/// The cache selected by `--cache-dir`, `KCLRS_CACHE_DIR` or the platform default. A root that
+/// can never be a folder (it, or a parent, is a file) is refused here, naming where it came from,
+/// rather than failing later as an unexpected I/O error.
 pub fn cache_from(args: &CacheArgs, env: &Env) -> anyhow::Result<Cache> {
-    let root: PathBuf = match &args.cache_dir {
-        Some(dir) => env.absolute(dir),
-        None => env.default_cache_dir()?,
+    let (root, from): (PathBuf, &str) = match &args.cache_dir {
+        Some(dir) => (env.absolute(dir), "--cache-dir"),
+        None if env.var_os("KCLRS_CACHE_DIR").is_some() => {
+            (env.default_cache_dir()?, "KCLRS_CACHE_DIR")
+        }
+        None => (env.default_cache_dir()?, "the default cache folder"),
     };
+    if let Some(file) = root
+        .ancestors()
+        .find(|p| p.symlink_metadata().is_ok())
+        .filter(|p| !p.is_dir())
+    {
+        return Err(UserError::new(
+            Exit::Usage,
+            format!(
+                "cannot use {} as the kclrs cache ({from}): {} is a file, not a folder",
+                root.display(),
+                file.display()
+            ),
+        )
+        .hint(match from {
+            "--cache-dir" => {
+                "pass --cache-dir a folder kclrs may create, e.g. --cache-dir ~/.cache/kclrs"
+            }
+            "KCLRS_CACHE_DIR" => {
+                "set KCLRS_CACHE_DIR to a folder kclrs may create, or unset it to use the default"
+            }
+            _ => "pass --cache-dir DIR or set KCLRS_CACHE_DIR to a folder kclrs may create",
+        })
+        .into());
+    }
     Ok(Cache::new(root))
 }
 
 /// Turns the source flags (and Maven's settings) into [`FetchOptions`]. `quiet` hides progress.
-/// `KCLRS_CONNECT_TIMEOUT`, `KCLRS_READ_TIMEOUT` (seconds) and `KCLRS_RETRIES` tune the network.
+/// `KCLRS_CONNECT_TIMEOUT`, `KCLRS_READ_TIMEOUT`, `KCLRS_ARTIFACT_TIMEOUT` (seconds) and
+/// `KCLRS_RETRIES` tune the network.
 pub fn fetch_options(source: &SourceArgs, quiet: bool, env: &Env) -> anyhow::Result<FetchOptions> {
     let user_settings = source.settings.as_deref().map(|p| env.absolute(p));
     let loaded = settings::load(env, user_settings.as_deref())?;
@@ -80,6 +116,8 @@ pub fn fetch_options(source: &SourceArgs, quiet: bool, env: &Env) -> anyhow::Res
         connect_timeout: seconds_var(env, "KCLRS_CONNECT_TIMEOUT")?
             .unwrap_or(defaults.connect_timeout),
         read_timeout: seconds_var(env, "KCLRS_READ_TIMEOUT")?.unwrap_or(defaults.read_timeout),
+        file_deadline: seconds_var(env, "KCLRS_ARTIFACT_TIMEOUT")?
+            .unwrap_or(defaults.file_deadline),
         retries: match env.var("KCLRS_RETRIES") {
             Some(v) => v.trim().parse().map_err(|_| bad_var("KCLRS_RETRIES", &v))?,
             None => defaults.retries,
@@ -127,16 +165,54 @@ pub fn launch_options(
     env: &Env,
 ) -> anyhow::Result<LaunchOptions> {
     Ok(LaunchOptions {
-        properties: launch.properties.clone(),
-        sample: launch.sample,
-        classpath: launch.classpath.clone(),
         log_configuration: launch.log_configuration.clone(),
         java: launch.java.clone(),
         jvm_args: launch.jvm_args.clone(),
+        ..classpath_options(&launch.cp, lockfile, cache, env)?
+    })
+}
+
+/// The classpath flags as launch options without Java, JVM options or log configuration.
+pub fn classpath_options(
+    cp: &ClasspathLaunchArgs,
+    lockfile: &LockfileArgs,
+    cache: &CacheArgs,
+    env: &Env,
+) -> anyhow::Result<LaunchOptions> {
+    Ok(LaunchOptions {
+        properties: cp.properties.clone(),
+        sample: cp.sample,
+        classpath: cp.classpath.clone(),
+        log_configuration: None,
+        java: None,
+        jvm_args: Vec::new(),
         lockfile: lockfile.lockfile.clone(),
         cache_dir_flag: cache.cache_dir.clone(),
         cache: cache_from(cache, env)?,
-        jars_dir: launch.jars_dir.clone(),
-        strict: launch.strict,
+        jars_dir: cp.jars_dir.clone(),
+        strict: cp.strict,
+        ignore_java_version: None,
     })
+}
+
+/// Who asked to start a Java older than the lock's minimum: `--ignore-java-version`, else
+/// `KCLRS_IGNORE_JAVA_VERSION` set to 1/true/yes (0/false/no/empty: not asked; anything else is
+/// a usage error rather than a guess).
+pub fn ignore_java_version(flag: bool, env: &Env) -> anyhow::Result<Option<String>> {
+    const VAR: &str = "KCLRS_IGNORE_JAVA_VERSION";
+    if flag {
+        return Ok(Some("--ignore-java-version".to_string()));
+    }
+    let Some(value) = env.var(VAR) else {
+        return Ok(None);
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Ok(Some(format!("{VAR}={value}"))),
+        "" | "0" | "false" | "no" => Ok(None),
+        _ => Err(
+            UserError::new(Exit::Usage, format!("{VAR}={value:?} is not 1 or 0"))
+                .hint("set it to 1 to start a Java older than the lock's minimum, or unset it")
+                .into(),
+        ),
+    }
 }

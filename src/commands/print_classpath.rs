@@ -1,5 +1,5 @@
-//! `kclrs print-classpath`: prints the MultiLangDaemon classpath (same flags as `print-command`),
-//! joined with the platform separator, one entry per line, or as a JSON array. Java is not
+//! `kclrs print-classpath`: prints the MultiLangDaemon classpath (the classpath flags of
+//! `print-command`, not its Java, JVM or log flags), joined with the platform separator, one entry per line, or as a JSON array. Java is not
 //! needed for this, and neither is a properties file (without one, its folder is not added).
 
 use std::process::ExitCode;
@@ -9,7 +9,7 @@ use crate::env::Env;
 use crate::launch::{self, Purpose};
 
 pub fn run(args: &PrintClasspathArgs, env: &Env) -> anyhow::Result<ExitCode> {
-    let opts = super::launch_options(&args.launch, &args.lockfile, &args.cache, env)?;
+    let opts = super::classpath_options(&args.launch, &args.lockfile, &args.cache, env)?;
     let prepared = launch::prepare(env, &opts, Purpose::PrintClasspath)?;
     launch::warn_missing(env, &opts, &prepared);
     let entries = &prepared.classpath.entries;

@@ -8,7 +8,8 @@ use crate::env::Env;
 use crate::launch::{self, Purpose, Shell};
 
 pub fn run(args: &PrintCommandArgs, env: &Env) -> anyhow::Result<ExitCode> {
-    let opts = super::launch_options(&args.launch, &args.lockfile, &args.cache, env)?;
+    let mut opts = super::launch_options(&args.launch, &args.lockfile, &args.cache, env)?;
+    opts.ignore_java_version = super::ignore_java_version(args.ignore_java_version, env)?;
     let prepared = launch::prepare(env, &opts, Purpose::PrintCommand)?;
     launch::warn_missing(env, &opts, &prepared);
     let Some(command) = &prepared.command else {

@@ -7,10 +7,15 @@ use std::process::ExitCode;
 
 use crate::cli::RunArgs;
 use crate::env::Env;
+use crate::error::{Exit, UserError};
 use crate::launch::{self, JarSource, Purpose, Shell};
 
 pub fn run(args: &RunArgs, env: &Env) -> anyhow::Result<ExitCode> {
-    let opts = super::launch_options(&args.launch, &args.lockfile, &args.cache, env)?;
+    if !args.trailing.is_empty() {
+        return Err(trailing_error(&args.trailing).into());
+    }
+    let mut opts = super::launch_options(&args.launch, &args.lockfile, &args.cache, env)?;
+    opts.ignore_java_version = super::ignore_java_version(args.ignore_java_version, env)?;
     let prepared = launch::prepare(env, &opts, Purpose::Run)?;
     let Some(command) = &prepared.command else {
         anyhow::bail!("internal error: run prepared no command");
@@ -34,4 +39,21 @@ pub fn run(args: &RunArgs, env: &Env) -> anyhow::Result<ExitCode> {
         JarSource::Dir(_) => launch::warn_missing(env, &opts, &prepared),
     }
     launch::exec(command)
+}
+
+/// `run -- -Xmx1g`: the words after `--` would have to go somewhere, and JVM options belong before
+/// `-cp`, which only `-J` can say. The hint spells the fix with the user's own words.
+fn trailing_error(words: &[String]) -> UserError {
+    let fix: Vec<String> = words.iter().map(|w| format!("-J{w}")).collect();
+    UserError::new(
+        Exit::Usage,
+        format!(
+            "`kclrs run` takes no arguments after `--` (got {})",
+            words.join(" ")
+        ),
+    )
+    .hint(format!(
+        "JVM options go in -J/--jvm-arg, one per flag: `kclrs run … {}`",
+        fix.join(" ")
+    ))
 }

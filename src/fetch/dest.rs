@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::Report;
+use crate::error::{Exit, UserError};
 use crate::maven::Coord;
 
 /// What `--dest` changed.
@@ -24,13 +25,16 @@ pub struct DestReport {
     pub pruned: Vec<PathBuf>,
 }
 
-/// File names in DIR for `coords`, in the same order.
-pub fn dest_names(coords: &[Coord]) -> Vec<String> {
+/// File names in DIR for `coords`, in the same order. Fails (exit 3), naming both coordinates,
+/// when two artifacts still get the same name after the `groupId.` prefix (`a.b:c:1` and `x:c:1`
+/// become `a.b.c-1.jar` and `x.c-1.jar`, and `q:a.b.c:1` is `a.b.c-1.jar` too): one file would
+/// silently replace the other. Callers check before fetching, so nothing is written.
+pub fn dest_names(coords: &[Coord]) -> anyhow::Result<Vec<String>> {
     let mut counts: HashMap<String, usize> = HashMap::new();
     for c in coords {
         *counts.entry(c.file_name()).or_default() += 1;
     }
-    coords
+    let names: Vec<String> = coords
         .iter()
         .map(|c| {
             let name = c.file_name();
@@ -40,7 +44,19 @@ pub fn dest_names(coords: &[Coord]) -> Vec<String> {
                 name
             }
         })
-        .collect()
+        .collect();
+    let mut owner: HashMap<&str, &Coord> = HashMap::new();
+    for (name, coord) in names.iter().zip(coords) {
+        if let Some(first) = owner.insert(name, coord) {
+            return Err(UserError::new(
+                Exit::Input,
+                format!("--dest cannot hold both {first} and {coord}: both would be the file {name}"),
+            )
+            .hint("use the cache layout instead of --dest (`kclrs print-classpath`, or `kclrs run` without --jars-dir), or lock without one of them (--exclude G:A)")
+            .into());
+        }
+    }
+    Ok(names)
 }
 
 /// Links or copies every artifact of `report` into `dir` and prunes other jars unless `keep_others`.
@@ -48,7 +64,7 @@ pub fn materialize(report: &Report, dir: &Path, keep_others: bool) -> anyhow::Re
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create --dest {}", dir.display()))?;
     let coords: Vec<Coord> = report.artifacts.iter().map(|a| a.coords.clone()).collect();
-    let names = dest_names(&coords);
+    let names = dest_names(&coords)?;
     let mut out = DestReport {
         dir: dir.to_path_buf(),
         ..DestReport::default()
@@ -139,13 +155,28 @@ mod tests {
             .map(|s| s.parse().unwrap())
             .collect();
         assert_eq!(
-            dest_names(&coords),
+            dest_names(&coords).unwrap(),
             [
                 "a.x.core-1.jar",
                 "b.y.core-1.jar",
                 "util-1.jar",
                 "core-2.jar"
             ]
+        );
+    }
+
+    #[test]
+    fn names_that_clash_after_the_prefix_are_refused() {
+        let coords: Vec<Coord> = ["a.b:c:1", "x:c:1", "q:a.b.c:1"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        let e = dest_names(&coords).unwrap_err();
+        assert_eq!(crate::error::classify(&e).0, Exit::Input);
+        assert!(
+            e.to_string()
+                .contains("both a.b:c:1 and q:a.b.c:1: both would be the file a.b.c-1.jar"),
+            "{e}"
         );
     }
 }

@@ -22,8 +22,11 @@ use reqwest::StatusCode;
 
 use super::local::{self, Cached};
 use super::progress::{FileBar, Progress};
-use super::{fetched, one_line, redact_url, FetchOptions, HttpOptions, Outcome, Source};
+use super::{
+    fetched, one_line, redact_raw_url, redact_url, FetchOptions, HttpOptions, Outcome, Source,
+};
 use crate::cache::{self, Cache, Hasher};
+use crate::error::{Exit, UserError};
 use crate::lockfile::LockedArtifact;
 use crate::maven::settings::Remote;
 
@@ -32,6 +35,10 @@ use crate::maven::settings::Remote;
 pub(super) struct Endpoint {
     pub(super) remote: Remote,
     pub(super) client: Option<reqwest::Client>,
+    /// Set once a download from this remote could not connect through all its retries (refused,
+    /// TLS failure, no such host): the remote is given up on as a whole, so 131 jars do not each
+    /// wait out the same retries, and every artifact reports the same one line.
+    pub(super) unreachable: std::sync::OnceLock<String>,
 }
 
 /// Shared, read-only state of one fetch.
@@ -64,16 +71,25 @@ pub(super) fn fetch_all(
         progress: Progress::new(options.progress, total, env),
     });
     let owned: Vec<LockedArtifact> = wanted.iter().map(|a| (*a).clone()).collect();
-    let mut outcomes = runtime.block_on(async {
-        futures_util::stream::iter(owned.into_iter().enumerate().map(|(i, a)| {
-            let job = Arc::clone(&job);
-            async move { (i, one(&job, a).await) }
-        }))
-        .buffer_unordered(options.jobs.max(1))
-        .collect::<Vec<_>>()
-        .await
+    let work = futures_util::stream::iter(owned.into_iter().enumerate().map(|(i, a)| {
+        let job = Arc::clone(&job);
+        async move { (i, one(&job, a).await) }
+    }))
+    .buffer_unordered(options.jobs.max(1))
+    .collect::<Vec<_>>();
+    // Ctrl-C: drop every download (their file lines go with them), clear the overall bar and
+    // say so once. Temp files left behind are removed by the next run under each artifact's lock.
+    let finished = runtime.block_on(async {
+        tokio::select! {
+            outcomes = work => Some(outcomes),
+            _ = tokio::signal::ctrl_c() => None,
+        }
     });
     job.progress.finish();
+    let Some(mut outcomes) = finished else {
+        runtime.shutdown_background();
+        return Err(UserError::new(Exit::Interrupted, "interrupted").into());
+    };
     outcomes.sort_by_key(|(i, _)| *i);
     Ok(outcomes.into_iter().map(|(_, o)| o).collect())
 }
@@ -105,16 +121,27 @@ pub(super) fn endpoints(remotes: &[Remote], http: &HttpOptions) -> anyhow::Resul
         out.push(Endpoint {
             remote: remote.clone(),
             client,
+            unreachable: std::sync::OnceLock::new(),
         });
     }
     Ok(out)
 }
 
+/// The redirect policy (README, "Security model"): at most `max_redirects` hops, to http or
+/// https only, never from https down to http. A hop to another host (or port) is followed, as
+/// repository managers hand downloads to a CDN, but without the repository's credentials, which
+/// reqwest drops from every request that leaves the original host; the bytes are trusted only
+/// through their checksums, wherever they came from.
 fn client(remote: &Remote, http: &HttpOptions) -> anyhow::Result<reqwest::Client> {
     let max = http.max_redirects;
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() > max {
             let msg = format!("more than {max} redirects");
+            return attempt.error(msg);
+        }
+        let scheme = attempt.url().scheme();
+        if scheme != "http" && scheme != "https" {
+            let msg = format!("refused redirect to a {scheme}: URL");
             return attempt.error(msg);
         }
         let was_https = attempt.previous().iter().any(|u| u.scheme() == "https");
@@ -133,8 +160,9 @@ fn client(remote: &Remote, http: &HttpOptions) -> anyhow::Result<reqwest::Client
         .redirect(policy)
         .user_agent(concat!("kclrs/", env!("CARGO_PKG_VERSION")));
     if let Some(p) = &remote.proxy {
-        let mut proxy = reqwest::Proxy::all(&p.url)
-            .with_context(|| format!("bad proxy URL {} for {}", redact_url(&p.url), remote.id))?;
+        let mut proxy = reqwest::Proxy::all(&p.url).with_context(|| {
+            format!("bad proxy URL {} for {}", redact_raw_url(&p.url), remote.id)
+        })?;
         if let Some(c) = &p.credentials {
             proxy = proxy.basic_auth(&c.username, &c.password);
         }
@@ -250,6 +278,9 @@ async fn from_remote(
         }
         return Ok(taken.map(|_| origin).map_err(|e| format!("{shown}: {e}")));
     };
+    if let Some(down) = endpoint.unreachable.get() {
+        return Ok(Err(down.clone()));
+    }
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let part = super::temp_path(path);
@@ -260,6 +291,7 @@ async fn from_remote(
         remote,
         &url,
         Some(a.size),
+        a.size,
         &part,
         &bar,
     )
@@ -286,6 +318,15 @@ async fn from_remote(
             answer
         }
         Ok(Attempt::NotFound(status)) => format!("{shown}: not found ({status})"),
+        Ok(Attempt::Unreachable(reason)) => {
+            // The first to give up words it for all: the same line for every artifact.
+            let base = redact_url(&remote.url);
+            let id = &remote.id;
+            endpoint
+                .unreachable
+                .get_or_init(|| format!("repository {id} ({base}) is unreachable: {reason}"))
+                .clone()
+        }
         Ok(Attempt::Fatal(reason) | Attempt::Retry(reason, _) | Attempt::Restart(reason)) => {
             format!("{shown}: {reason}")
         }
@@ -307,43 +348,108 @@ pub(super) enum Attempt {
     Retry(String, Option<Duration>),
     /// The server answered a resume oddly: retry from byte 0.
     Restart(String),
+    /// No connection could be made (refused, TLS handshake, name resolution): retried like
+    /// `Retry`; returned by [`download`] when every attempt ended this way.
+    Unreachable(String),
 }
 
 /// Downloads `url` into `part` with retries; the caller checks the hash and renames. `size` is
 /// the expected length when known (a locked jar): the body is cut off past it and a broken-off
 /// body is resumed. Files of unknown length (POMs, metadata, checksums, jars being locked) are
-/// taken as the server sends them and fetched again from byte 0 after a break.
+/// taken as the server sends them, up to `cap` bytes, and fetched again from byte 0 after a
+/// break. The whole download, retries included, must end within `http.file_deadline`, so a
+/// server that sends a byte now and then (never silent for a whole read timeout) cannot hold a
+/// run forever.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn download(
     http: &HttpOptions,
     client: &reqwest::Client,
     remote: &Remote,
     url: &str,
     size: Option<u64>,
+    cap: u64,
     part: &Path,
     bar: &FileBar,
 ) -> anyhow::Result<Attempt> {
+    let limit = Limit { size, cap };
+    let attempts = download_inner(http, client, remote, url, limit, part, bar);
+    match tokio::time::timeout(http.file_deadline, attempts).await {
+        Ok(done) => done,
+        Err(_) => Ok(Attempt::Fatal(format!(
+            "not complete after {} s, the deadline per file (KCLRS_ARTIFACT_TIMEOUT): cut off",
+            http.file_deadline.as_secs_f64()
+        ))),
+    }
+}
+
+/// How long a body may be: exactly `size` when locked, else at most `cap`.
+#[derive(Clone, Copy, Debug)]
+struct Limit {
+    size: Option<u64>,
+    cap: u64,
+}
+
+impl Limit {
+    fn max(self) -> u64 {
+        self.size.unwrap_or(self.cap)
+    }
+
+    /// Why a body of `got` bytes is refused.
+    fn exceeded(self, got: u64) -> String {
+        match self.size {
+            Some(size) => format!(
+                "the body is longer than the locked size ({got} > {size} bytes): cut off and refused"
+            ),
+            None => format!(
+                "the body is larger than the {} byte limit for this kind of file (got {got}): cut off and refused",
+                self.cap
+            ),
+        }
+    }
+}
+
+async fn download_inner(
+    http: &HttpOptions,
+    client: &reqwest::Client,
+    remote: &Remote,
+    url: &str,
+    limit: Limit,
+    part: &Path,
+    bar: &FileBar,
+) -> anyhow::Result<Attempt> {
+    let size = limit.size;
     let mut resume = size.is_some();
     let mut failures = 0u32;
+    // Whether every failed attempt failed to connect: then the host, not this file, is the problem.
+    let mut never_connected = true;
     loop {
         let have = if resume {
             std::fs::metadata(part).map_or(0, |m| m.len())
         } else {
             0
         };
-        let attempt = request(client, remote, url, size, part, have, bar).await?;
+        let attempt = request(client, remote, url, limit, part, have, bar).await?;
         let (reason, after) = match attempt {
-            Attempt::Retry(reason, after) => (reason, after),
+            Attempt::Unreachable(reason) => (reason, None),
+            Attempt::Retry(reason, after) => {
+                never_connected = false;
+                (reason, after)
+            }
             Attempt::Restart(reason) => {
                 resume = false;
+                never_connected = false;
                 (reason, Some(Duration::ZERO))
             }
             done => return Ok(done),
         };
         failures += 1;
         if failures > http.retries {
-            return Ok(Attempt::Fatal(format!(
-                "{reason} (gave up after {failures} attempts)"
-            )));
+            let reason = format!("{reason} (gave up after {failures} attempts)");
+            return Ok(if never_connected {
+                Attempt::Unreachable(reason)
+            } else {
+                Attempt::Fatal(reason)
+            });
         }
         tokio::time::sleep(backoff(http, failures, after)).await;
     }
@@ -401,12 +507,13 @@ async fn request(
     client: &reqwest::Client,
     remote: &Remote,
     url: &str,
-    size: Option<u64>,
+    bounds: Limit,
     part: &Path,
     have: u64,
     bar: &FileBar,
 ) -> anyhow::Result<Attempt> {
-    let limit = size.unwrap_or(u64::MAX);
+    let size = bounds.size;
+    let limit = bounds.max();
     if have > 0 && have >= limit {
         // A previous attempt already received every byte; the hash decides.
         let (sha, _) =
@@ -423,6 +530,10 @@ async fn request(
     let mut resp = match req.send().await {
         Ok(resp) => resp,
         Err(e) if e.is_redirect() || e.is_builder() => return Ok(Attempt::Fatal(describe(e))),
+        // A timeout may be a slow server; a connect error (including TLS and DNS) is the host.
+        Err(e) if e.is_connect() && !e.is_timeout() => {
+            return Ok(Attempt::Unreachable(describe(e)))
+        }
         Err(e) => return Ok(Attempt::Retry(describe(e), None)),
     };
     let status = resp.status();
@@ -449,11 +560,17 @@ async fn request(
             }
             have
         }
+        // reqwest hands back a redirect it does not follow (to a `file:` or other URL).
+        _ if status.is_redirection() => {
+            return Ok(Attempt::Fatal(format!(
+                "HTTP {status}: a redirect kclrs does not follow (only to http or https URLs)"
+            )))
+        }
         _ => return Ok(Attempt::Fatal(format!("HTTP {status}"))),
     };
     if let Some(len) = resp.content_length() {
         if start + len > limit {
-            return Ok(Attempt::Fatal(longer(start + len, limit)));
+            return Ok(Attempt::Fatal(bounds.exceeded(start + len)));
         }
         if size.is_none() {
             bar.set_length(len);
@@ -479,10 +596,9 @@ async fn request(
         match resp.chunk().await {
             Ok(Some(bytes)) => {
                 if hasher.len + bytes.len() as u64 > limit {
-                    return Ok(Attempt::Fatal(longer(
-                        hasher.len + bytes.len() as u64,
-                        limit,
-                    )));
+                    return Ok(Attempt::Fatal(
+                        bounds.exceeded(hasher.len + bytes.len() as u64),
+                    ));
                 }
                 file.write_all(&bytes)
                     .with_context(|| format!("cannot write {}", part.display()))?;
@@ -491,7 +607,7 @@ async fn request(
             }
             Ok(None) => break,
             // Every locked byte arrived and only the framing broke: the hash decides.
-            Err(_) if hasher.len == limit => break,
+            Err(_) if size == Some(hasher.len) => break,
             Err(e) => {
                 file.flush().ok();
                 let of = size.map_or_else(String::new, |s| format!(" of {s}"));
@@ -512,10 +628,6 @@ async fn request(
     // size check or `kclrs verify` finds a file whose data did not reach the disk.
     drop(file);
     Ok(Attempt::Done(hasher.finish()))
-}
-
-fn longer(got: u64, size: u64) -> String {
-    format!("the body is longer than the locked size ({got} > {size} bytes): cut off and refused")
 }
 
 #[cfg(test)]
@@ -606,6 +718,7 @@ mod tests {
             coord: "g:a:1".parse().unwrap(),
             sha256: "0".repeat(64),
             size: 1,
+            min_java: None,
         };
         let dir = tempfile::tempdir().unwrap();
         let part = dir.path().join("a.part");
@@ -617,7 +730,11 @@ mod tests {
         let url = repo_url(&remote.url, &a.coord.repo_path());
         let got = runtime.block_on(async {
             let client = client(&remote, &http).unwrap();
-            request(&client, &remote, &url, Some(a.size), &part, 0, &bar).await
+            let limit = Limit {
+                size: Some(a.size),
+                cap: a.size,
+            };
+            request(&client, &remote, &url, limit, &part, 0, &bar).await
         });
         assert!(matches!(got, Ok(Attempt::NotFound(_))), "{got:?}");
         let head = head.recv().unwrap();
@@ -655,6 +772,7 @@ mod tests {
             coord: "g.h:a:1".parse().unwrap(),
             sha256: String::new(),
             size: 0,
+            min_java: None,
         };
         let path = a.coord.repo_path();
         assert_eq!(repo_url("http://x/r", &path), "http://x/r/g/h/a/1/a-1.jar");

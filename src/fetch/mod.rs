@@ -45,6 +45,8 @@ pub struct HttpOptions {
     /// Upper bound of any single wait, including a server's `Retry-After`.
     pub max_wait: Duration,
     pub max_redirects: usize,
+    /// Longest a single file may take from one repository, retries included.
+    pub file_deadline: Duration,
 }
 
 impl Default for HttpOptions {
@@ -56,6 +58,8 @@ impl Default for HttpOptions {
             backoff_base: Duration::from_millis(250),
             max_wait: Duration::from_secs(30),
             max_redirects: 10,
+            // A 30 MB jar at 1 Mbit/s takes 240 s.
+            file_deadline: Duration::from_secs(300),
         }
     }
 }
@@ -230,6 +234,7 @@ fn ensure_jars_with(
         }
     }
 
+    let mut mvn_state = MvnState::NotAsked;
     if !missing.is_empty() && options.remotes.is_empty() {
         if let Some(mvn) = &options.mvn {
             let coords: Vec<Coord> = missing
@@ -237,6 +242,11 @@ fn ensure_jars_with(
                 .map(|(i, _)| lock.artifacts[*i].coord.clone())
                 .collect();
             let asked = mvn_fetch(env, &coords, mvn.settings_file.as_deref(), &mvn.local_repo);
+            mvn_state = match &asked {
+                Ok(()) => MvnState::Ran,
+                Err(_) if crate::maven::mvn::find_mvn(env).is_none() => MvnState::NotFound,
+                Err(_) => MvnState::Failed,
+            };
             let failure = asked.err().map(|e| format!("mvn: {}", one_line(&e)));
             let mut still = Vec::new();
             for (i, mut why) in missing {
@@ -263,7 +273,14 @@ fn ensure_jars_with(
             artifacts: slots.into_iter().flatten().collect(),
         });
     }
-    Err(missing_error(lock, &missing, options).into())
+    let list = missing
+        .iter()
+        .map(|(i, why)| MissingArtifact {
+            coords: lock.artifacts[*i].coord.to_string(),
+            reasons: why.clone(),
+        })
+        .collect();
+    Err(missing_error(lock, list, options, &mvn_state))
 }
 
 fn fetched(a: &LockedArtifact, path: PathBuf, source: Source, origin: Option<String>) -> Fetched {
@@ -291,42 +308,149 @@ fn one_line(err: &anyhow::Error) -> String {
     parts.join(": ")
 }
 
-fn missing_error(
-    lock: &Lockfile,
-    missing: &[(usize, Vec<String>)],
-    options: &FetchOptions,
-) -> UserError {
-    let mut msg = format!(
-        "could not obtain {} of the {} artifacts in {}:",
-        missing.len(),
-        lock.artifacts.len(),
-        lock.origin
-    );
-    for (i, why) in missing {
-        msg.push_str(&format!("\n  {}", lock.artifacts[*i].coord));
-        for w in why {
-            msg.push_str(&format!("\n    - {w}"));
+/// Whether the `mvn` fallback ran, and how it ended; decides the hint of a missing-artifact error.
+#[derive(Debug)]
+enum MvnState {
+    /// Not asked: a remote is configured, `--offline`, `--no-mvn`, or nothing was missing.
+    NotAsked,
+    NotFound,
+    /// `mvn` ran and failed (its error block is among the reasons).
+    Failed,
+    Ran,
+}
+
+/// How many artifacts of one group of reasons an error lists; `download-jars --json` lists all.
+const SHOWN_PER_GROUP: usize = 5;
+/// How many groups of distinct reasons an error shows.
+const GROUPS_SHOWN: usize = 4;
+
+/// One artifact that could not be obtained, and why each source failed.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct MissingArtifact {
+    pub coords: String,
+    pub reasons: Vec<String>,
+}
+
+/// Every artifact that could not be obtained. Its text (the `error:` line) groups artifacts
+/// that failed for the same reasons, so one cause shared by 131 jars is printed once; the list
+/// itself is complete for `download-jars --json`.
+#[derive(Debug, serde::Serialize)]
+pub struct MissingArtifacts {
+    pub error: String,
+    pub lockfile: String,
+    pub total: usize,
+    pub missing: Vec<MissingArtifact>,
+}
+
+impl std::fmt::Display for MissingArtifacts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.error)
+    }
+}
+
+impl std::error::Error for MissingArtifacts {}
+
+/// `could not obtain N of the M artifacts in L`, then per group of identical reasons: the first
+/// artifacts (and how many more), then the reasons once.
+fn missing_text(lockfile: &str, total: usize, missing: &[MissingArtifact]) -> String {
+    let mut groups: Vec<(&[String], Vec<&str>)> = Vec::new();
+    for m in missing {
+        match groups
+            .iter_mut()
+            .find(|(why, _)| *why == m.reasons.as_slice())
+        {
+            Some((_, coords)) => coords.push(&m.coords),
+            None => groups.push((&m.reasons, vec![&m.coords])),
         }
     }
+    let mut msg = format!(
+        "could not obtain {} of the {total} artifacts in {lockfile}",
+        missing.len()
+    );
+    let single = groups.len() == 1;
+    for (why, coords) in groups.iter().take(GROUPS_SHOWN) {
+        for c in coords.iter().take(SHOWN_PER_GROUP) {
+            msg.push_str(&format!("\n  {c}"));
+        }
+        if coords.len() > SHOWN_PER_GROUP {
+            msg.push_str(&format!(
+                "\n  … and {} more (`download-jars --json` lists them all)",
+                coords.len() - SHOWN_PER_GROUP
+            ));
+        }
+        msg.push_str(&match (single, coords.len()) {
+            (true, 1) => "\n  because:".to_string(),
+            (true, n) => format!("\n  for all {n}:"),
+            (false, 1) => "\n  for this one:".to_string(),
+            (false, n) => format!("\n  for these {n}:"),
+        });
+        for w in *why {
+            // Maven's error block spans lines: keep it under its bullet.
+            msg.push_str(&format!("\n    - {}", w.replace('\n', "\n      ")));
+        }
+    }
+    if groups.len() > GROUPS_SHOWN {
+        let rest: usize = groups[GROUPS_SHOWN..].iter().map(|(_, c)| c.len()).sum();
+        msg.push_str(&format!(
+            "\n  … and {rest} more artifacts for other reasons (`download-jars --json` lists them all)"
+        ));
+    }
+    msg
+}
+
+fn missing_error(
+    lock: &Lockfile,
+    missing: Vec<MissingArtifact>,
+    options: &FetchOptions,
+    mvn: &MvnState,
+) -> anyhow::Error {
+    let lockfile = lock.origin.to_string();
+    let error = missing_text(&lockfile, lock.artifacts.len(), &missing);
+    const EXAMPLE: &str = "`--repository https://your-mirror/maven2/` or \
+         `KCLRS_REPOSITORY=https://your-mirror/maven2/` (also KCL_MVN_REPO_SEARCH_URL=URL, or a \
+         mirror of `central` in ~/.m2/settings.xml)";
     let hint = if options.offline {
         "run again without --offline (and without <offline>true</offline> in settings.xml), or put the files in the local Maven repository".to_string()
-    } else if options.remotes.is_empty() {
-        "configure a repository that serves them: --repository URL (repeatable), KCLRS_REPOSITORY=URL[,URL…], \
-         KCL_MVN_REPO_SEARCH_URL=URL, or a mirror of `central` in ~/.m2/settings.xml; or install `mvn` \
-         (kclrs asks it when no repository is configured)"
-            .to_string()
-    } else {
+    } else if !options.remotes.is_empty() {
         "check the repository URLs and credentials (--repository, KCLRS_REPOSITORY, KCL_MVN_REPO_SEARCH_URL, \
          settings.xml), or pass another repository with --repository"
             .to_string()
+    } else {
+        match mvn {
+            MvnState::Failed => format!(
+                "Maven could not fetch them: check its own repository configuration (mirrors, \
+                 servers, proxies in settings.xml), or name a repository for kclrs: {EXAMPLE}; \
+                 --no-mvn skips Maven"
+            ),
+            MvnState::NotFound => format!(
+                "no repository is configured and `mvn` is not on PATH: name a repository that \
+                 serves them, e.g. {EXAMPLE}; or install Maven, which kclrs asks when nothing is \
+                 configured"
+            ),
+            MvnState::NotAsked | MvnState::Ran => {
+                format!("no repository is configured: name one that serves them, e.g. {EXAMPLE}")
+            }
+        }
     };
-    UserError::new(Exit::Fetch, msg).hint(hint)
+    let user = UserError::new(Exit::Fetch, error.clone()).hint(hint);
+    // The typed list rides on top so `download-jars --json` can print it whole; both carry the same
+    // text, which `error::render` prints once.
+    anyhow::Error::new(user).context(MissingArtifacts {
+        error,
+        lockfile,
+        total: lock.artifacts.len(),
+        missing,
+    })
 }
 
 /// `scheme://user:pass@host/…` → `scheme://***@host/…`, so no message ever shows a password.
+/// Text that does not parse as a URL gets [`redact_raw_url`]'s blunter treatment.
 pub fn redact_url(url: &str) -> String {
+    if reqwest::Url::parse(url).is_err() {
+        return redact_raw_url(url);
+    }
     let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
+        return redact_raw_url(url);
     };
     let rest = &url[scheme_end + 3..];
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
@@ -334,6 +458,50 @@ pub fn redact_url(url: &str) -> String {
         Some(at) => format!("{}***{}", &url[..scheme_end + 3], &rest[at..]),
         None => url.to_string(),
     }
+}
+
+/// Text a person gave as a URL, for a message saying it is not usable: everything between the
+/// scheme and the *last* `@` is hidden. Where the user-info ends cannot be known when the URL does
+/// not parse (an unencoded `/`, `?` or `#` in the password, `http//` for `http://`), so this
+/// hides too much rather than too little; only a leading `scheme:/…` or `scheme//` is kept.
+pub fn redact_raw_url(raw: &str) -> String {
+    let Some(at) = raw.rfind('@') else {
+        return raw.to_string();
+    };
+    let scheme = raw
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)))
+        .unwrap_or(0);
+    let after = &raw[scheme..];
+    let seps = after.len() - after.trim_start_matches([':', '/']).len();
+    let keep = if after[..seps].contains('/') {
+        scheme + seps
+    } else {
+        0
+    };
+    format!("{}***{}", &raw[..keep.min(at)], &raw[at..])
+}
+
+/// `text` (such as Maven's output) with the user-info of every `scheme://…@` URL in it hidden:
+/// from the `://` to the last `@` before the next whitespace or quote.
+pub fn redact_urls_in(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| c.is_whitespace() || "\"'<>`".contains(c))
+            .unwrap_or(tail.len());
+        match tail[..end].rfind('@') {
+            Some(at) => {
+                out.push_str("***");
+                rest = &tail[at..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The file name of a temp file for `path` in its own folder (same filesystem, so the final
@@ -382,6 +550,7 @@ mod tests {
             coord: coords.parse().unwrap(),
             sha256: hex::encode(sha2::Sha256::digest(bytes)),
             size: bytes.len() as u64,
+            min_java: None,
         }
     }
 
@@ -440,5 +609,33 @@ mod tests {
         assert_eq!(redact_url("http://h/x"), "http://h/x");
         assert_eq!(redact_url("file:///tmp/r"), "file:///tmp/r");
         assert_eq!(redact_url("no url"), "no url");
+    }
+
+    #[test]
+    fn unparsable_urls_hide_everything_up_to_the_last_at() {
+        let cases = [
+            ("http://user:S3CRET#pw@h/r", "http://***@h/r"),
+            ("http://user:S3/CRET@h/r", "http://***@h/r"),
+            ("http://user:S3?CRET@h/r", "http://***@h/r"),
+            ("http://user:p@ss@h/r", "http://***@h/r"),
+            ("http//user:S3CRET@h/r", "http//***@h/r"),
+            ("user:S3CRET@h/r", "***@h/r"),
+            ("http://h/r", "http://h/r"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(redact_raw_url(raw), want, "{raw}");
+            assert!(!redact_url(raw).contains("S3"), "{raw}");
+        }
+    }
+
+    #[test]
+    fn urls_inside_text_lose_their_user_info() {
+        let text = "from/to corp (http://user:S3cret@127.0.0.1:9/repo): transfer failed for \
+                    http://127.0.0.1:9/repo/x.pom; see 'https://a:b@c/d' or file:///tmp/r";
+        assert_eq!(
+            redact_urls_in(text),
+            "from/to corp (http://***@127.0.0.1:9/repo): transfer failed for \
+             http://127.0.0.1:9/repo/x.pom; see 'https://***@c/d' or file:///tmp/r"
+        );
     }
 }

@@ -24,7 +24,7 @@ use super::{one_line, redact_url, FetchOptions, HttpOptions};
 use crate::cache::Cache;
 use crate::env::Env;
 use crate::error::{Exit, UserError};
-use crate::maven::source::{FetchedFile, LocalRepo, RepoFile, RepoSource};
+use crate::maven::source::{stated_checksum, FetchedFile, LocalRepo, RepoFile, RepoSource};
 
 /// The configured remotes (http, https and file URLs), in order.
 #[derive(Debug)]
@@ -140,22 +140,20 @@ async fn one_file(
     for endpoint in &shared.endpoints {
         let url = http::repo_url(&endpoint.remote.url, &repo_path);
         let shown = redact_url(&url);
-        let Some(client) = &endpoint.client else {
-            match from_folder(&url, &file).await? {
-                Ok(found) => got.extend(found),
-                Err(miss) => why.extend(miss.map(|m| format!("{shown}: {m}"))),
+        let mut found = from_endpoint(shared, progress, endpoint, &url, &file).await?;
+        if let (Ok(poms), RepoFile::Pom(coord)) = (&found, &file) {
+            let sha1 = RepoFile::Checksum {
+                coord: coord.with_extension("pom"),
+                algorithm: "sha1",
+            };
+            let sum_url = format!("{url}.sha1");
+            let sums = from_endpoint(shared, progress, endpoint, &sum_url, &sha1).await?;
+            if let Err(reason) = check_pom(poms, sums) {
+                found = Err(Some(reason));
             }
-            if !got.is_empty() && !every {
-                break;
-            }
-            continue;
-        };
-        match get(shared, progress, endpoint, client, &url, &repo_path).await? {
-            Ok(bytes) => got.push(FetchedFile {
-                file: file.clone(),
-                location: shown,
-                bytes,
-            }),
+        }
+        match found {
+            Ok(found) => got.extend(found),
             Err(miss) => why.extend(miss.map(|m| format!("{shown}: {m}"))),
         }
         if !got.is_empty() && !every {
@@ -166,6 +164,54 @@ async fn one_file(
         return Ok(Err(why));
     }
     Ok(Ok(got))
+}
+
+/// One file from one remote (a folder or a server).
+async fn from_endpoint(
+    shared: &Shared,
+    progress: &Progress,
+    endpoint: &Endpoint,
+    url: &str,
+    file: &RepoFile,
+) -> anyhow::Result<Result<Vec<FetchedFile>, Miss>> {
+    let Some(client) = &endpoint.client else {
+        return from_folder(url, file).await;
+    };
+    Ok(get(shared, progress, endpoint, client, url, file)
+        .await?
+        .map(|bytes| {
+            vec![FetchedFile {
+                file: file.clone(),
+                location: redact_url(url),
+                bytes,
+            }]
+        }))
+}
+
+/// A POM is checked against the `.sha1` its remote serves beside it, as jars are; without one
+/// (404) it is taken as is. Any other answer for the `.sha1` refuses the POM: resolving from
+/// bytes the server itself disowns could silently change the closure.
+fn check_pom(poms: &[FetchedFile], sums: Result<Vec<FetchedFile>, Miss>) -> Result<(), String> {
+    let sum = match sums {
+        Ok(sums) => match sums.into_iter().next() {
+            Some(sum) => sum,
+            None => return Ok(()),
+        },
+        Err(None) => return Ok(()),
+        Err(Some(why)) => return Err(format!("cannot fetch the POM's .sha1: {why}")),
+    };
+    let Some(pom) = poms.first() else {
+        return Ok(());
+    };
+    let actual = hex::encode(<sha1::Sha1 as sha1::Digest>::digest(&pom.bytes));
+    match stated_checksum(&sum.bytes, "sha1") {
+        Ok(expected) if expected == actual => Ok(()),
+        Ok(expected) => Err(format!(
+            "checksum mismatch: {} says sha1 {expected}, the POM hashes to {actual}; not used",
+            sum.location
+        )),
+        Err(what) => Err(format!("{} is {what}; the POM is not used", sum.location)),
+    }
 }
 
 /// A `file:` remote is a folder in Maven layout, read like the local repository (so a copy of a
@@ -186,15 +232,18 @@ async fn from_folder(url: &str, file: &RepoFile) -> anyhow::Result<Result<Vec<Fe
     })
 }
 
-/// GETs one URL into a temp file (with the transport's retries) and reads it back.
+/// GETs one URL into a temp file (with the transport's retries, at most the file's size cap) and
+/// reads it back.
 async fn get(
     shared: &Shared,
     progress: &Progress,
     endpoint: &Endpoint,
     client: &reqwest::Client,
     url: &str,
-    repo_path: &str,
+    file: &RepoFile,
 ) -> anyhow::Result<Result<Vec<u8>, Miss>> {
+    let repo_path = file.repo_path();
+    let repo_path = repo_path.as_str();
     let dest = crate::paths::join_repo_path(&shared.scratch, repo_path);
     crate::paths::ensure_under(&shared.scratch, &dest)?;
     let dir = dest.parent().unwrap_or(Path::new("."));
@@ -208,6 +257,7 @@ async fn get(
         &endpoint.remote,
         url,
         None,
+        file.max_size(),
         &part,
         &bar,
     )
@@ -218,9 +268,12 @@ async fn get(
             .map(Ok)
             .with_context(|| format!("cannot read {}", part.display())),
         Ok(Attempt::NotFound(_)) => Ok(Err(None)),
-        Ok(Attempt::Fatal(reason) | Attempt::Retry(reason, _) | Attempt::Restart(reason)) => {
-            Ok(Err(Some(reason)))
-        }
+        Ok(
+            Attempt::Fatal(reason)
+            | Attempt::Retry(reason, _)
+            | Attempt::Restart(reason)
+            | Attempt::Unreachable(reason),
+        ) => Ok(Err(Some(reason))),
         Err(e) => Ok(Err(Some(one_line(&e)))),
     };
     let _ = std::fs::remove_file(&part);

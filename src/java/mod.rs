@@ -4,16 +4,20 @@
 //! every `java` on `PATH` (symlinks resolved, so `/usr/bin/java` leads to its real home through
 //! `/etc/alternatives`), then the platform's well-known install folders ([`locations`]) — and the
 //! first one whose feature version reaches the minimum is chosen. The minimum comes from the
-//! lockfile (the class-file versions of the locked jars). An explicit choice (`--java`, or
-//! `KCLRS_JAVA` without `--java`) is never silently replaced by another Java: if it is unusable,
-//! nothing is chosen and [`choose`] explains why. Implicit candidates that do not fit are kept in
-//! the list with the reason, so `kclrs java` and the "nothing fits" error can show the whole
-//! picture. The same installation reached twice (a symlinked home, `PATH` and `JAVA_HOME`) is
-//! listed once, under its highest-priority source.
+//! lockfile (the class-file versions of the locked jars, see [`needs`]). An explicit choice
+//! (`--java`, or `KCLRS_JAVA` without `--java`) is never replaced by another Java: if it is
+//! unusable, nothing is chosen and [`choose`] explains why. A rejected `JAVA_HOME` may be replaced,
+//! but [`choose`] then says so. Implicit candidates that do not fit are kept in the list with the
+//! reason, so `kclrs java` and the "nothing fits" error can show the whole picture. The same
+//! installation reached twice (a symlinked home, `PATH` and `JAVA_HOME`) is listed once, under its
+//! highest-priority source.
 
 pub mod locations;
+pub mod needs;
 pub mod probe;
 pub mod version;
+
+pub use needs::{JarNeed, Needs, Relock};
 
 use std::collections::HashSet;
 use std::fmt;
@@ -84,24 +88,74 @@ pub fn describe(c: &Candidate) -> String {
     format!("{} ({version}, from {})", c.java.display(), c.source)
 }
 
-/// Finds all candidates and marks the first usable one (feature >= `min_feature`) as chosen.
-pub fn discover(env: &Env, explicit: Option<&Path>, min_feature: u32) -> Discovery {
-    Search::new(env, min_feature, false, locations::well_known_roots(env)).run(explicit)
+/// Finds all candidates and marks the first usable one (feature >= `needs.feature`) as chosen.
+pub fn discover(env: &Env, explicit: Option<&Path>, needs: &Needs) -> Discovery {
+    Search::new(env, needs, false, locations::well_known_roots(env)).run(explicit)
+}
+
+/// The Java [`choose`] picked, and the warnings to print about how (one line each).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chosen {
+    pub candidate: Candidate,
+    pub warnings: Vec<String>,
 }
 
 /// Like [`discover`], but an error (exit code 4) listing every candidate when nothing fits, or
 /// when an explicit choice (`--java`, `KCLRS_JAVA`) is unusable. Stops looking at the first
 /// usable candidate, so the common case reads one `release` file and starts no process.
-pub fn choose(env: &Env, explicit: Option<&Path>, min_feature: u32) -> anyhow::Result<Candidate> {
-    let found = Search::new(env, min_feature, true, locations::well_known_roots(env)).run(explicit);
-    match found.chosen {
-        Some(c) => Ok(c),
-        None => Err(no_java_error(env, &found, explicit.is_some(), min_feature).into()),
+///
+/// When nothing fits and `needs.ignore` is set, the first candidate that is unusable only
+/// because of its version is taken instead, with a warning.
+pub fn choose(env: &Env, explicit: Option<&Path>, needs: &Needs) -> anyhow::Result<Chosen> {
+    let roots = locations::well_known_roots(env);
+    let found = Search::new(env, needs, true, roots.clone()).run(explicit);
+    if let Some(candidate) = found.chosen.clone() {
+        let warnings = replaced_java_home(env, &found, &candidate)
+            .into_iter()
+            .collect();
+        return Ok(Chosen {
+            candidate,
+            warnings,
+        });
     }
+    if let Some(why) = &needs.ignore {
+        let any = Needs::at_least(0);
+        if let Some(candidate) = Search::new(env, &any, true, roots).run(explicit).chosen {
+            let warning = format!(
+                "{} ({}): {}; starting anyway because of {why}",
+                candidate.java.display(),
+                candidate.source,
+                needs.too_old(candidate.feature)
+            );
+            return Ok(Chosen {
+                candidate,
+                warnings: vec![warning],
+            });
+        }
+    }
+    Err(no_java_error(env, &found, explicit.is_some(), needs).into())
+}
+
+/// `JAVA_HOME=…: <why not>; using <chosen> instead` when `JAVA_HOME` was rejected and another
+/// installation chosen: most tools would have used it, so the switch must not be silent.
+fn replaced_java_home(env: &Env, found: &Discovery, chosen: &Candidate) -> Option<String> {
+    let home = found
+        .candidates
+        .iter()
+        .find(|c| c.source == Source::JavaHome)?;
+    let reason = home.rejected.as_deref()?;
+    (chosen.source != Source::JavaHome).then(|| {
+        format!(
+            "JAVA_HOME={}: {reason}; using {} instead",
+            env.var("JAVA_HOME").unwrap_or_default(),
+            describe(chosen)
+        )
+    })
 }
 
 /// The error [`choose`] returns when `found` has no chosen candidate.
-pub fn no_java_error(env: &Env, found: &Discovery, flag: bool, min_feature: u32) -> UserError {
+pub fn no_java_error(env: &Env, found: &Discovery, flag: bool, needs: &Needs) -> UserError {
+    let min_feature = needs.feature;
     let explicit = found
         .candidates
         .first()
@@ -112,15 +166,28 @@ pub fn no_java_error(env: &Env, found: &Discovery, flag: bool, min_feature: u32)
             _ => format!("KCLRS_JAVA={}", env.var("KCLRS_JAVA").unwrap_or_default()),
         };
         let reason = c.rejected.as_deref().unwrap_or("unusable");
-        return UserError::new(Exit::Java, format!("{given}: {reason}")).hint(format!(
+        let error = UserError::new(Exit::Java, format!("{given}: {reason}"));
+        // Too old, rather than not a usable launcher at all.
+        if c.feature > 0 && c.feature < min_feature {
+            let point_at = match c.source {
+                Source::Flag => "pass it with --java",
+                _ => "point KCLRS_JAVA at it",
+            };
+            return error.hint(needs.way_out(Some(c.feature), point_at));
+        }
+        return error.hint(format!(
             "pass a java binary or a Java home (the folder holding bin/{}) of Java {min_feature} \
              or newer; `kclrs java` lists the installations kclrs can see",
             env.os.java_exe()
         ));
     }
-    let hint = format!(
-        "install a JDK {min_feature} or newer, or point --java, KCLRS_JAVA or JAVA_HOME at one"
-    );
+    let best = found
+        .candidates
+        .iter()
+        .map(|c| c.feature)
+        .filter(|&f| f > 0)
+        .max();
+    let hint = needs.way_out(best, "point --java, KCLRS_JAVA or JAVA_HOME at it");
     if found.candidates.is_empty() {
         let roots: Vec<String> = locations::well_known_roots(env)
             .iter()
@@ -157,7 +224,7 @@ enum Given {
 
 struct Search<'a> {
     env: &'a Env,
-    min_feature: u32,
+    needs: &'a Needs,
     stop_early: bool,
     /// The well-known folders to scan (a parameter so tests can replace the real ones).
     roots: Vec<locations::Root>,
@@ -170,13 +237,13 @@ struct Search<'a> {
 impl<'a> Search<'a> {
     fn new(
         env: &'a Env,
-        min_feature: u32,
+        needs: &'a Needs,
         stop_early: bool,
         roots: Vec<locations::Root>,
     ) -> Search<'a> {
         Search {
             env,
-            min_feature,
+            needs,
             stop_early,
             roots,
             seen: HashSet::new(),
@@ -233,13 +300,21 @@ impl<'a> Search<'a> {
     fn given(&mut self, path: &Path, given: Given, source: Source) {
         let path = self.env.absolute(path);
         let exe = self.env.os.java_exe();
+        let mut not_java = None;
         let (java, home) = if path.is_dir() || given == Given::Home {
             (path.join("bin").join(exe), path)
         } else {
             let real = probe::canonical(&path).unwrap_or_else(|| path.clone());
+            // A file named by the user is exec'd as java: it must be the launcher, not javac.
+            if probe::is_executable(&path) {
+                not_java = probe::not_a_launcher(&path, &real);
+            }
             (path, probe::home_of(&real))
         };
-        let candidate = self.inspect(java, home, source);
+        let mut candidate = self.inspect(java, home, source);
+        if candidate.rejected.is_none() {
+            candidate.rejected = not_java;
+        }
         self.offer(candidate);
     }
 
@@ -317,11 +392,8 @@ impl<'a> Search<'a> {
             Some(f) => c.feature = f,
             None => c.rejected = Some(format!("unrecognized version {:?}", c.version)),
         }
-        if c.rejected.is_none() && c.feature < self.min_feature {
-            c.rejected = Some(format!(
-                "Java {} is older than Java {}, the minimum for the locked jars",
-                c.feature, self.min_feature
-            ));
+        if c.rejected.is_none() && c.feature < self.needs.feature {
+            c.rejected = Some(self.needs.too_old(c.feature));
         }
         c
     }

@@ -91,8 +91,102 @@ fn spawn_retrying(cmd: &mut Command) -> std::io::Result<std::process::Child> {
     }
 }
 
+/// The other programs of a JDK's `bin/`: handed to `--java` by mistake, each would be exec'd with
+/// the daemon's arguments (and `javac -version` even prints a version kclrs would accept).
+const JDK_TOOLS: &[&str] = &[
+    "jar",
+    "jarsigner",
+    "javac",
+    "javadoc",
+    "javap",
+    "jcmd",
+    "jconsole",
+    "jdb",
+    "jdeprscan",
+    "jdeps",
+    "jfr",
+    "jhsdb",
+    "jimage",
+    "jinfo",
+    "jlink",
+    "jmap",
+    "jmod",
+    "jpackage",
+    "jps",
+    "jrunscript",
+    "jshell",
+    "jstack",
+    "jstat",
+    "jstatd",
+    "jwebserver",
+    "keytool",
+    "rmiregistry",
+    "serialver",
+];
+
+/// Why the file handed over as a Java launcher is not one, if it is not: a JDK tool by name, or
+/// a program of another name whose `-version` does not answer as the launcher does
+/// (`… version "17.0.1" …`). `given` is the path as named, `real` with symlinks resolved; either
+/// being called `java` (`java.exe`, `javaw.exe`) is enough.
+pub fn not_a_launcher(given: &Path, real: &Path) -> Option<String> {
+    let stem = |p: &Path| {
+        p.file_stem()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    let (given_stem, real_stem) = (stem(given), stem(real));
+    if [&given_stem, &real_stem]
+        .iter()
+        .any(|s| *s == "java" || *s == "javaw")
+    {
+        return None;
+    }
+    if let Some(tool) = [&given_stem, &real_stem]
+        .into_iter()
+        .find(|s| JDK_TOOLS.contains(&s.as_str()))
+    {
+        return Some(format!(
+            "{} is the JDK's `{tool}`, not the `java` launcher",
+            given.display()
+        ));
+    }
+    match version_output(given) {
+        Ok((text, _)) if text.contains(" version \"") => None,
+        Ok((text, _)) => Some(format!(
+            "{} does not answer `-version` as a java launcher does ({})",
+            given.display(),
+            first_line(&text)
+        )),
+        Err(e) => Some(e),
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("no output")
+}
+
 /// Runs `java -version` and parses what it prints (stderr, and stdout for odd wrappers).
 fn run_version(java: &Path) -> Result<String, String> {
+    let (text, status) = version_output(java)?;
+    version::from_version_output(&text).ok_or_else(|| {
+        let how = if status.success() {
+            String::new()
+        } else {
+            format!(" ({status})")
+        };
+        format!(
+            "`{} -version` failed{how} and printed no version ({})",
+            java.display(),
+            first_line(&text)
+        )
+    })
+}
+
+/// What `java -version` prints on stderr and stdout, and how it exited, under the deadline.
+fn version_output(java: &Path) -> Result<(String, std::process::ExitStatus), String> {
     let mut child = spawn_retrying(
         Command::new(java)
             .arg("-version")
@@ -150,22 +244,7 @@ fn run_version(java: &Path) -> Result<String, String> {
             Err(_) => break,
         }
     }
-    version::from_version_output(&text).ok_or_else(|| {
-        let first = text
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("no output");
-        let how = if status.success() {
-            String::new()
-        } else {
-            format!(" ({status})")
-        };
-        format!(
-            "`{} -version` failed{how} and printed no version ({first})",
-            java.display()
-        )
-    })
+    Ok((text, status))
 }
 
 #[cfg(test)]

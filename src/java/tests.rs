@@ -66,7 +66,7 @@ fn search(
     roots: Vec<locations::Root>,
     stop_early: bool,
 ) -> Discovery {
-    Search::new(env, min, stop_early, roots).run(explicit)
+    Search::new(env, &Needs::at_least(min), stop_early, roots).run(explicit)
 }
 
 fn summary(d: &Discovery) -> Vec<(String, String, u32, Option<String>)> {
@@ -211,13 +211,20 @@ fn explicit_choices_that_cannot_be_used_are_errors() {
         Some("Java 7 is older than Java 8, the minimum for the locked jars")
     );
     assert_eq!(d.candidates[1].rejected, None, "listed but not chosen");
-    let err = no_java_error(&env, &d, true, 8);
+    let err = no_java_error(&env, &d, true, &Needs::at_least(8));
     assert_eq!(err.exit, Exit::Java);
     assert_eq!(
         err.message,
         "--java: Java 7 is older than Java 8, the minimum for the locked jars"
     );
-    assert!(err.hint.as_deref().unwrap_or("").contains("kclrs java"));
+    assert!(
+        err.hint
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("install Java 8 or newer and pass it with --java"),
+        "{:?}",
+        err.hint
+    );
 
     // Missing, and not executable.
     let missing = m.path("nowhere/java");
@@ -243,7 +250,7 @@ fn explicit_choices_that_cannot_be_used_are_errors() {
             noexec.join("bin/java").display()
         ))
     );
-    let err = no_java_error(&env_k, &d, false, 8);
+    let err = no_java_error(&env_k, &d, false, &Needs::at_least(8));
     assert!(
         err.message
             .starts_with(&format!("KCLRS_JAVA={}: ", noexec.display())),
@@ -368,14 +375,19 @@ fn nothing_fits_lists_every_candidate() {
     let env = m.env().with_var("PATH", m.path("empty"));
     let d = search(&env, None, 8, vec![m.root("/usr/lib/jvm", "jvm")], false);
     assert_eq!(d.chosen, None);
-    let err = no_java_error(&env, &d, false, 8);
+    let err = no_java_error(&env, &d, false, &Needs::at_least(8));
     let want = format!(
         "no usable Java found (need Java 8 or newer); candidates:\n  {}/bin/java (Java 1.7.0_80, from /usr/lib/jvm): Java 7 is older than Java 8, the minimum for the locked jars\n  {}/bin/java (Java 1.6.0_45, from /usr/lib/jvm): Java 6 is older than Java 8, the minimum for the locked jars",
         old.display(),
         m.path("jvm/jdk6").display()
     );
     assert_eq!(err.message, want);
-    let empty = no_java_error(&env, &search(&env, None, 8, vec![], false), false, 8);
+    let empty = no_java_error(
+        &env,
+        &search(&env, None, 8, vec![], false),
+        false,
+        &Needs::at_least(8),
+    );
     assert!(
         empty.message.starts_with(
             "no Java installation found (looked at --java, KCLRS_JAVA, JAVA_HOME, PATH and "
@@ -385,7 +397,7 @@ fn nothing_fits_lists_every_candidate() {
     );
     // choose() carries the exit code.
     let env = Env::fake(Os::Linux, None, m.path("cwd")).with_var("KCLRS_JAVA", m.path("nowhere"));
-    let err = choose(&env, None, 8).unwrap_err();
+    let err = choose(&env, None, &Needs::at_least(8)).unwrap_err();
     assert_eq!(classify(&err).0, Exit::Java);
 }
 
@@ -441,4 +453,87 @@ fn macos_usr_bin_java_stub_is_skipped_only_on_macos() {
         Os::MacOs,
         Path::new("/Library/Java/JavaVirtualMachines/x.jdk/Contents/Home/bin/java")
     ));
+}
+
+#[test]
+fn a_rejected_java_home_is_replaced_with_one_warning_line() {
+    let m = Machine::new();
+    let old = m.home("jdk11", Some("11.0.13"), None);
+    let good = m.home("jvm/jdk17", Some("17.0.15"), None);
+    let needs = Needs {
+        feature: 17,
+        jars: vec![JarNeed {
+            coords: "p:gen:1".into(),
+            group_artifact: "p:gen".into(),
+            feature: 17,
+        }],
+        ..Needs::default()
+    };
+    let roots = || vec![m.root("/usr/lib/jvm", "jvm")];
+    let env = m.env().with_var("JAVA_HOME", &old);
+    let d = Search::new(&env, &needs, true, roots()).run(None);
+    let chosen = d.chosen.clone().unwrap();
+    assert_eq!(chosen.home, good);
+    assert_eq!(
+        replaced_java_home(&env, &d, &chosen).unwrap(),
+        format!(
+            "JAVA_HOME={}: Java 11 is older than Java 17, the minimum for the locked jars, needed by p:gen:1 (Java 17); using {}/bin/java (Java 17.0.15, from /usr/lib/jvm) instead",
+            old.display(),
+            good.display()
+        )
+    );
+    // A JAVA_HOME that does not exist is named the same way.
+    let env = m.env().with_var("JAVA_HOME", m.path("gone"));
+    let d = Search::new(&env, &needs, true, roots()).run(None);
+    let warning = replaced_java_home(&env, &d, d.chosen.as_ref().unwrap()).unwrap();
+    assert!(
+        warning.starts_with(&format!(
+            "JAVA_HOME={}: {}/bin/java does not exist; using ",
+            m.path("gone").display(),
+            m.path("gone").display()
+        )),
+        "{warning}"
+    );
+    // A usable JAVA_HOME, or none set: nothing to say.
+    let env = m.env().with_var("JAVA_HOME", &good);
+    let d = Search::new(&env, &needs, true, roots()).run(None);
+    assert_eq!(
+        replaced_java_home(&env, &d, d.chosen.as_ref().unwrap()),
+        None
+    );
+    let d = Search::new(&m.env(), &needs, true, roots()).run(None);
+    assert_eq!(
+        replaced_java_home(&m.env(), &d, d.chosen.as_ref().unwrap()),
+        None
+    );
+}
+
+#[test]
+fn ignoring_the_version_takes_the_old_java_only_when_nothing_fits() {
+    let m = Machine::new();
+    let old = m.home("jdk11", Some("11.0.13"), None);
+    let env = m.env().with_var("PATH", m.path("empty"));
+    let needs = Needs {
+        ignore: Some("--ignore-java-version".into()),
+        ..Needs::at_least(17)
+    };
+    // Explicit and too old: refused without the override, taken with it, with a warning.
+    let err = choose(&env, Some(&old), &Needs::at_least(17)).unwrap_err();
+    assert_eq!(classify(&err).0, Exit::Java);
+    let chosen = choose(&env, Some(&old), &needs).unwrap();
+    assert_eq!(chosen.candidate.home, old);
+    assert_eq!(
+        chosen.warnings,
+        [format!(
+            "{}/bin/java (--java): Java 11 is older than Java 17, the minimum for the locked jars; starting anyway because of --ignore-java-version",
+            old.display()
+        )]
+    );
+    // With nothing at all to start, the override does not help.
+    let err = choose(&env, Some(&m.path("gone")), &needs).unwrap_err();
+    assert_eq!(classify(&err).0, Exit::Java);
+    // When a Java fits, the override changes nothing and says nothing.
+    let new = m.home("jdk21", Some("21.0.4"), None);
+    let chosen = choose(&env.with_var("JAVA_HOME", &new), None, &needs).unwrap();
+    assert_eq!((chosen.candidate.home, chosen.warnings), (new, vec![]));
 }

@@ -13,6 +13,8 @@ use super::resolve::{Request, Resolution};
 use super::source::{FetchedFile, RepoFile, RepoSource};
 use super::Coord;
 use crate::cache::{self, Cache};
+use crate::classfile::JarError;
+use crate::env::Env;
 use crate::error::{Exit, UserError};
 use crate::lockfile::{LockedArtifact, FORMAT_VERSION};
 
@@ -63,8 +65,8 @@ pub fn classpath(resolution: &Resolution) -> Vec<Coord> {
 /// One jar fetched and checked.
 #[derive(Clone, Debug)]
 pub struct Checked {
+    /// The lock entry, with the Java version its classes need.
     pub locked: LockedArtifact,
-    pub min_java: Option<u32>,
     /// Which checksum files were compared (`sha1`, …; `kclrs cache` for a jar whose cache stamp
     /// vouches for it); empty if the repository had none.
     pub verified_with: Vec<&'static str>,
@@ -95,30 +97,55 @@ pub fn fetch_and_check(source: &dyn RepoSource, coord: &Coord) -> anyhow::Result
 }
 
 /// A jar the kclrs cache already holds, verified when it was stored (by an earlier `lock` or by
-/// `download-jars`): its stamp gives the sha256, so nothing is fetched or re-hashed.
-pub fn from_cache(cache: &Cache, coord: &Coord) -> anyhow::Result<Option<Checked>> {
+/// `download-jars`). The stamp only says which file to trust; the lock records what the bytes
+/// hash to now, so a forged or stale stamp can never become a locked hash. When the bytes do not
+/// match their stamp, the stamp is dropped, a warning says so, and the jar is fetched again.
+pub fn from_cache(cache: &Cache, coord: &Coord, env: &Env) -> anyhow::Result<Option<Checked>> {
     let path = cache.artifact_path(coord);
-    let Some((sha256, size)) = cache::verified_sha256(&path) else {
+    let Some((stamped, _)) = cache::verified_sha256(&path) else {
         return Ok(None);
     };
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let location = path.display().to_string();
-    let min_java = if coord.extension == "jar" {
-        let file = std::fs::File::open(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        crate::classfile::min_java(std::io::BufReader::new(file), &location)?
-    } else {
-        None
-    };
+    let sha256 = digest_hex("sha256", &bytes);
+    if sha256 != stamped {
+        cache::remove_stamp(&path);
+        crate::ui::warn(
+            env,
+            &format!(
+                "{location} hashes to sha256 {sha256}, not the {stamped} its cache stamp records; fetching it again"
+            ),
+        );
+        return Ok(None);
+    }
     Ok(Some(Checked {
         locked: LockedArtifact {
             coord: coord.clone(),
             sha256,
-            size,
+            size: bytes.len() as u64,
+            min_java: jar_min_java(coord, &bytes, &location)?,
         },
-        min_java,
         verified_with: vec!["kclrs cache"],
         location,
     }))
+}
+
+/// The Java feature version a jar's classes need (`None` for other extensions). A jar that does
+/// not open is damaged in transit or not a jar (exit 5, fetch it again or elsewhere); a jar with
+/// classes no JVM loads is refused as published (exit 3), since its `min-java` would be nonsense.
+fn jar_min_java(coord: &Coord, bytes: &[u8], location: &str) -> anyhow::Result<Option<u32>> {
+    if coord.extension != "jar" {
+        return Ok(None);
+    }
+    crate::classfile::min_java(std::io::Cursor::new(bytes), location).map_err(|e| {
+        let error = match e {
+            JarError::Unreadable(why) => UserError::new(Exit::Fetch, format!("{coord}: {why}"))
+                .hint("the repository serves a damaged file or not a jar at all; delete it there or use another repository"),
+            JarError::BadClass(why) => UserError::new(Exit::Input, format!("{coord}: {why}"))
+                .hint("the artifact is broken as published; leave it out with --exclude G:A"),
+        };
+        error.into()
+    })
 }
 
 /// Stores a jar that passed [`check_many`] in the kclrs cache (under its artifact lock, with its
@@ -187,12 +214,9 @@ fn check(coord: &Coord, jar: &FetchedFile, sums: &[&FetchedFile]) -> anyhow::Res
         let RepoFile::Checksum { algorithm, .. } = &f.file else {
             continue;
         };
-        let text = String::from_utf8_lossy(&f.bytes);
-        let expected = text
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        // Only a well-formed digest is ever shown, never the served text.
+        let stated = crate::maven::source::stated_checksum(&f.bytes, algorithm);
+        let expected = stated.clone().unwrap_or_default();
         // The lock's own sha256 doubles as the check against a served `.sha256`.
         let actual = if *algorithm == "sha256" {
             sha256.clone()
@@ -200,10 +224,14 @@ fn check(coord: &Coord, jar: &FetchedFile, sums: &[&FetchedFile]) -> anyhow::Res
             digest_hex(algorithm, &jar.bytes)
         };
         if expected != actual {
+            let says = stated.map_or_else(
+                |what| format!("is {what}"),
+                |e| format!("says {algorithm} {e}"),
+            );
             return Err(UserError::new(
                 Exit::Fetch,
                 format!(
-                    "checksum mismatch for {coord}: {} says {algorithm} {expected}, the file {} hashes to {actual}",
+                    "checksum mismatch for {coord}: {} {says}, the file {} hashes to {actual}",
                     f.location, jar.location
                 ),
             )
@@ -212,18 +240,14 @@ fn check(coord: &Coord, jar: &FetchedFile, sums: &[&FetchedFile]) -> anyhow::Res
         }
         verified_with.push(*algorithm);
     }
-    let min_java = if coord.extension == "jar" {
-        crate::classfile::min_java(std::io::Cursor::new(&jar.bytes), &jar.location)?
-    } else {
-        None
-    };
+    let min_java = jar_min_java(coord, &jar.bytes, &jar.location)?;
     Ok(Checked {
         locked: LockedArtifact {
             coord: coord.clone(),
             sha256,
             size: jar.bytes.len() as u64,
+            min_java,
         },
-        min_java,
         verified_with,
         location: jar.location.clone(),
     })

@@ -14,7 +14,9 @@
 //! Building needs POMs that may not be fetched yet. Instead of fetching one at a time, [`Models::build`]
 //! reports every POM it is missing, so the caller fetches them in one batch and retries.
 
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use super::pom::{Activation, Dependency, ModelBase, Pom, Relocation};
@@ -495,19 +497,30 @@ impl Models {
             fields.insert("parent.artifactId", p.artifact.clone());
             fields.insert("parent.version", p.version.clone());
         }
-        let interp = Interpolator {
-            fields: &fields,
-            props: &props,
-            platform: &platform,
-        };
+        let interp = Interpolator::new(&fields, &props, &platform);
         // 3. Interpolation.
-        let deps: Vec<Dependency> = deps.iter().map(|d| interp.dependency(d)).collect();
-        let managed: Vec<Dependency> = managed.iter().map(|d| interp.dependency(d)).collect();
-        let relocation = own.relocation.as_ref().map(|r| Relocation {
-            group: r.group.as_ref().map(|s| interp.string(s)),
-            artifact: r.artifact.as_ref().map(|s| interp.string(s)),
-            version: r.version.as_ref().map(|s| interp.string(s)),
-        });
+        let interpolated = (|| -> Expanded<_> {
+            let deps: Vec<Dependency> = deps
+                .iter()
+                .map(|d| interp.dependency(d))
+                .collect::<Expanded<_>>()?;
+            let managed: Vec<Dependency> = managed
+                .iter()
+                .map(|d| interp.dependency(d))
+                .collect::<Expanded<_>>()?;
+            let relocation = match &own.relocation {
+                Some(r) => Some(Relocation {
+                    group: interp.opt(&r.group)?,
+                    artifact: interp.opt(&r.artifact)?,
+                    version: interp.opt(&r.version)?,
+                }),
+                None => None,
+            };
+            Ok((deps, managed, relocation))
+        })();
+        let (deps, managed, relocation) = interpolated.map_err(|e| {
+            BuildError::Invalid(within(format!("POM {}: {e}", gav(coord)), importers))
+        })?;
         // 4. BOM imports, in declaration order; the first management of a key wins.
         let mut table: Vec<Dependency> = Vec::new();
         let mut keys: HashSet<String> = HashSet::new();
@@ -650,14 +663,60 @@ fn merge_child_first(child: Vec<Dependency>, parent: Vec<Dependency>) -> Vec<Dep
     out
 }
 
-/// `${…}` expansion with Maven's lookup order.
+/// The longest text one `${…}` expansion may produce (a property's value after interpolation, or
+/// one interpolated POM field). Real values are a few dozen bytes; without a cap, `p0=${p1}${p1}`
+/// forty levels deep asks for a terabyte.
+const MAX_EXPANDED: usize = 64 * 1024;
+
+/// The most interpolated text one effective model may produce in total, so that many references to
+/// a value just under [`MAX_EXPANDED`] cannot add up either (a 400-entry BOM needs about 30 KiB).
+const MAX_MODEL_EXPANDED: usize = 1024 * 1024;
+
+/// How deeply properties may refer to properties; Maven has no limit, but real chains are a few
+/// levels, and the expansion recurses.
+const MAX_NESTING: usize = 64;
+
+/// Why a POM's `${…}` expressions cannot be expanded; Maven fails on a cycle too.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum InterpolationError {
+    #[error("the property {0} expands to more than {kib} KiB", kib = MAX_EXPANDED / 1024)]
+    TooLong(String),
+    #[error("the properties refer to each other in a cycle: ${{{}}}", .0.join("} -> ${"))]
+    Cycle(Vec<String>),
+    #[error("the property {0} is nested more than {MAX_NESTING} levels deep")]
+    TooDeep(String),
+    #[error("its interpolated values add up to more than {kib} KiB (last: ${{{0}}})", kib = MAX_MODEL_EXPANDED / 1024)]
+    Budget(String),
+}
+
+/// `${…}` expansion with Maven's lookup order. Each expression is expanded once per model and
+/// remembered, so a value used many times costs its size once.
 struct Interpolator<'a> {
     fields: &'a HashMap<&'a str, String>,
     props: &'a BTreeMap<String, String>,
     platform: &'a Platform,
+    memo: RefCell<HashMap<String, Option<String>>>,
+    /// Bytes of interpolated text produced so far, against [`MAX_MODEL_EXPANDED`].
+    spent: Cell<usize>,
 }
 
-impl Interpolator<'_> {
+type Expanded<T> = Result<T, InterpolationError>;
+
+impl<'a> Interpolator<'a> {
+    fn new(
+        fields: &'a HashMap<&'a str, String>,
+        props: &'a BTreeMap<String, String>,
+        platform: &'a Platform,
+    ) -> Interpolator<'a> {
+        Interpolator {
+            fields,
+            props,
+            platform,
+            memo: RefCell::new(HashMap::new()),
+            spent: Cell::new(0),
+        }
+    }
+
     fn lookup(&self, expr: &str) -> Option<String> {
         for prefix in ["project.", "pom."] {
             if let Some(field) = expr.strip_prefix(prefix) {
@@ -675,44 +734,105 @@ impl Interpolator<'_> {
         self.fields.get(expr).cloned()
     }
 
-    fn expand(&self, s: &str, depth: usize) -> String {
-        if !s.contains("${") || depth > 32 {
-            return s.to_string();
+    /// The expanded value of `expr` (`None`: unknown, stays as written). `stack` holds the
+    /// expressions being expanded around this one.
+    fn resolve(&self, expr: &str, stack: &mut Vec<String>) -> Expanded<Option<String>> {
+        if let Some(v) = self.memo.borrow().get(expr) {
+            return Ok(v.clone());
         }
-        substitute(s, |expr| {
-            self.lookup(expr).map(|v| self.expand(&v, depth + 1))
+        if let Some(at) = stack.iter().position(|e| e == expr) {
+            let mut cycle = stack[at..].to_vec();
+            cycle.push(expr.to_string());
+            return Err(InterpolationError::Cycle(cycle));
+        }
+        if stack.len() >= MAX_NESTING {
+            return Err(InterpolationError::TooDeep(expr.to_string()));
+        }
+        let value = match self.lookup(expr) {
+            Some(raw) => {
+                stack.push(expr.to_string());
+                let expanded = self.expand(&raw, stack);
+                stack.pop();
+                Some(expanded?)
+            }
+            None => None,
+        };
+        self.memo
+            .borrow_mut()
+            .insert(expr.to_string(), value.clone());
+        Ok(value)
+    }
+
+    fn expand(&self, s: &str, stack: &mut Vec<String>) -> Expanded<String> {
+        if !s.contains("${") {
+            return Ok(s.to_string());
+        }
+        // The literal text plus every substituted value bounds the result, so it is checked as
+        // it grows rather than after it was built.
+        let mut size = s.len();
+        try_substitute(s, |expr| {
+            let value = self.resolve(expr, stack)?;
+            size += value.as_ref().map_or(0, String::len);
+            if size > MAX_EXPANDED {
+                let name = stack.last().map_or(expr, String::as_str);
+                return Err(InterpolationError::TooLong(name.to_string()));
+            }
+            Ok(value)
         })
     }
 
-    fn string(&self, s: &str) -> String {
-        self.expand(s, 0)
+    fn string(&self, s: &str) -> Expanded<String> {
+        let out = self.expand(s, &mut Vec::new())?;
+        if s.contains("${") {
+            let spent = self.spent.get() + out.len();
+            self.spent.set(spent);
+            if spent > MAX_MODEL_EXPANDED {
+                let first = s
+                    .split_once("${")
+                    .and_then(|(_, rest)| rest.split_once('}'))
+                    .map_or(s, |(expr, _)| expr);
+                return Err(InterpolationError::Budget(first.to_string()));
+            }
+        }
+        Ok(out)
     }
 
-    fn opt(&self, s: &Option<String>) -> Option<String> {
-        s.as_ref().map(|s| self.string(s))
+    fn opt(&self, s: &Option<String>) -> Expanded<Option<String>> {
+        s.as_ref().map(|s| self.string(s)).transpose()
     }
 
-    fn dependency(&self, d: &Dependency) -> Dependency {
-        Dependency {
-            group: self.string(&d.group),
-            artifact: self.string(&d.artifact),
-            version: self.opt(&d.version),
-            kind: self.opt(&d.kind),
-            classifier: self.opt(&d.classifier),
-            scope: self.opt(&d.scope),
-            optional: self.opt(&d.optional),
+    fn dependency(&self, d: &Dependency) -> Expanded<Dependency> {
+        Ok(Dependency {
+            group: self.string(&d.group)?,
+            artifact: self.string(&d.artifact)?,
+            version: self.opt(&d.version)?,
+            kind: self.opt(&d.kind)?,
+            classifier: self.opt(&d.classifier)?,
+            scope: self.opt(&d.scope)?,
+            optional: self.opt(&d.optional)?,
             exclusions: d
                 .exclusions
                 .iter()
-                .map(|(g, a)| (self.string(g), self.string(a)))
-                .collect(),
-        }
+                .map(|(g, a)| Ok((self.string(g)?, self.string(a)?)))
+                .collect::<Expanded<_>>()?,
+        })
     }
 }
 
 /// Replaces each `${expr}` in `text` with `lookup(expr)`, leaving unknown expressions and an
 /// unclosed `${` as written, as Maven does. POM interpolation and settings.xml share it.
 pub(crate) fn substitute(text: &str, mut lookup: impl FnMut(&str) -> Option<String>) -> String {
+    match try_substitute(text, |expr| Ok::<_, Infallible>(lookup(expr))) {
+        Ok(out) => out,
+        Err(never) => match never {},
+    }
+}
+
+/// [`substitute`] with a lookup that can fail; the first failure stops the substitution.
+fn try_substitute<E>(
+    text: &str,
+    mut lookup: impl FnMut(&str) -> Result<Option<String>, E>,
+) -> Result<String, E> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("${") {
@@ -723,14 +843,14 @@ pub(crate) fn substitute(text: &str, mut lookup: impl FnMut(&str) -> Option<Stri
             break;
         };
         let expr = &after[..end];
-        match lookup(expr) {
+        match lookup(expr)? {
             Some(v) => out.push_str(&v),
             None => out.push_str(&rest[start..start + 2 + end + 1]),
         }
         rest = &after[end + 1..];
     }
     out.push_str(rest);
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -775,19 +895,72 @@ mod tests {
         props.insert("loop".to_string(), "${loop}".to_string());
         props.insert("version".to_string(), "from-properties".to_string());
         let platform = Platform::reference();
-        let i = Interpolator {
-            fields: &fields,
-            props: &props,
-            platform: &platform,
-        };
-        assert_eq!(i.string("${a}"), "2.0-x");
-        assert_eq!(i.string("${project.parent.version}"), "1.0");
-        assert_eq!(i.string("${pom.version}"), "2.0");
+        let i = Interpolator::new(&fields, &props, &platform);
+        let s = |text: &str| i.string(text).unwrap();
+        assert_eq!(s("${a}"), "2.0-x");
+        assert_eq!(s("${project.parent.version}"), "1.0");
+        assert_eq!(s("${pom.version}"), "2.0");
         // Model properties come before the unprefixed model fields.
-        assert_eq!(i.string("${version}"), "from-properties");
-        assert_eq!(i.string("${os.name}/${os.arch}"), "linux/amd64");
-        assert_eq!(i.string("${env.HOME} ${unclosed"), "${env.HOME} ${unclosed");
-        assert!(i.string("${loop}").contains("${loop}"));
+        assert_eq!(s("${version}"), "from-properties");
+        assert_eq!(s("${os.name}/${os.arch}"), "linux/amd64");
+        assert_eq!(s("${env.HOME} ${unclosed"), "${env.HOME} ${unclosed");
+        assert_eq!(
+            i.string("x-${loop}"),
+            Err(InterpolationError::Cycle(vec![
+                "loop".into(),
+                "loop".into()
+            ]))
+        );
+    }
+
+    #[test]
+    fn property_cycles_and_exponential_growth_are_errors() {
+        let fields = HashMap::new();
+        let platform = Platform::reference();
+        let mut props = BTreeMap::new();
+        props.insert("a".to_string(), "${b}".to_string());
+        props.insert("b".to_string(), "1-${a}".to_string());
+        let i = Interpolator::new(&fields, &props, &platform);
+        let e = i.string("${a}").unwrap_err();
+        assert_eq!(
+            e,
+            InterpolationError::Cycle(vec!["a".into(), "b".into(), "a".into()])
+        );
+        assert_eq!(
+            e.to_string(),
+            "the properties refer to each other in a cycle: ${a} -> ${b} -> ${a}"
+        );
+        // Billion laughs: each level doubles; the cap stops it at the first level past 64 KiB,
+        // and memoisation means each level is expanded once, not 2^depth times.
+        let mut props = BTreeMap::new();
+        for n in 0..40 {
+            props.insert(format!("p{n}"), format!("${{p{}}}${{p{}}}", n + 1, n + 1));
+        }
+        props.insert("p40".to_string(), "lol".to_string());
+        let i = Interpolator::new(&fields, &props, &platform);
+        // 3 * 2^15 = 96 KiB is the first level over the cap: p25 (2^15 copies of p40).
+        assert_eq!(
+            i.string("${p0}"),
+            Err(InterpolationError::TooLong("p25".into()))
+        );
+        assert_eq!(i.string("${p26}").unwrap().len(), 3 << 14);
+        // Many references to one large value hit the per-model budget.
+        let mut props = BTreeMap::new();
+        props.insert("big".to_string(), "x".repeat(60 * 1024));
+        let i = Interpolator::new(&fields, &props, &platform);
+        let results: Vec<_> = (0..20).map(|_| i.string("${big}")).collect();
+        assert!(results[..17].iter().all(Result::is_ok));
+        assert_eq!(results[17], Err(InterpolationError::Budget("big".into())));
+        // A chain deeper than the nesting limit is refused rather than recursed into.
+        let mut props = BTreeMap::new();
+        for n in 0..100 {
+            props.insert(format!("q{n}"), format!("${{q{}}}", n + 1));
+        }
+        let i = Interpolator::new(&fields, &props, &platform);
+        assert_eq!(
+            i.string("${q0}"),
+            Err(InterpolationError::TooDeep("q64".into()))
+        );
     }
 
     #[test]

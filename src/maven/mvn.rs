@@ -12,6 +12,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use anyhow::Context;
 use quick_xml::escape::escape;
@@ -86,9 +87,23 @@ pub fn fetch_missing(
         }
     }
     cmd.stdin(Stdio::null());
-    let out = cmd
-        .output()
-        .with_context(|| format!("cannot run {}", mvn.display()))?;
+    let limit = timeout(env)?;
+    let Some(out) = run_with_timeout(cmd, limit, &mvn)? else {
+        return Err(UserError::new(
+            Exit::Fetch,
+            format!(
+                "{} did not finish within {} s (KCLRS_MVN_TIMEOUT) fetching {} artifact(s): stopped it and its child processes",
+                mvn.display(),
+                limit.as_secs_f64(),
+                coords.len()
+            ),
+        )
+        .hint(
+            "a repository in Maven's settings may be unreachable or very slow; allow more time with \
+             KCLRS_MVN_TIMEOUT=SECONDS, or name a repository for kclrs with --repository URL",
+        )
+        .into());
+    };
     if out.status.success() {
         return Ok(());
     }
@@ -112,6 +127,79 @@ pub fn fetch_missing(
          or name a repository for kclrs with --repository URL; --no-mvn skips this step",
     )
     .into())
+}
+
+/// How long one `mvn` run may take: `KCLRS_MVN_TIMEOUT` seconds, default 600 (a cold Maven
+/// fetching its plugin and a few dozen jars over a slow link needs minutes, never ten).
+fn timeout(env: &Env) -> anyhow::Result<Duration> {
+    let Some(value) = env.var("KCLRS_MVN_TIMEOUT") else {
+        return Ok(Duration::from_secs(600));
+    };
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+        .ok_or_else(|| {
+            UserError::new(
+                Exit::Usage,
+                format!("KCLRS_MVN_TIMEOUT={value:?} is not a non-negative number of seconds"),
+            )
+            .into()
+        })
+}
+
+/// Runs `cmd` with its output captured; `None` when it was still running after `limit`, in which
+/// case it and everything it started were killed: on Unix it leads its own process group
+/// (Maven's launcher script and the JVM), which is killed as a whole. Being its own group, it
+/// would not see the terminal's Ctrl-C, so kclrs catches that while waiting and stops the group.
+fn run_with_timeout(
+    cmd: Command,
+    limit: Duration,
+    mvn: &Path,
+) -> anyhow::Result<Option<std::process::Output>> {
+    let mut cmd = tokio::process::Command::from(cmd);
+    #[cfg(unix)]
+    cmd.process_group(0);
+    cmd.stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let child = cmd
+            .spawn()
+            .with_context(|| format!("cannot run {}", mvn.display()))?;
+        let pid = child.id();
+        let waited = tokio::select! {
+            out = tokio::time::timeout(limit, child.wait_with_output()) => out.ok(),
+            _ = tokio::signal::ctrl_c() => {
+                kill_group(pid);
+                return Err(UserError::new(Exit::Fetch, format!("interrupted while {} ran: stopped it", mvn.display())).into());
+            }
+        };
+        match waited {
+            Some(out) => out
+                .map(Some)
+                .with_context(|| format!("cannot wait for {}", mvn.display())),
+            None => {
+                kill_group(pid);
+                Ok(None)
+            }
+        }
+    })
+}
+
+/// Kills the process group `pid` leads (the child itself is killed when its handle drops).
+fn kill_group(pid: Option<u32>) {
+    #[cfg(unix)]
+    if let Some(pid) = pid.and_then(|p| rustix::process::Pid::from_raw(p as i32)) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    #[cfg(not(unix))]
+    let _ = pid;
 }
 
 /// Writes the throw-away project into `dir` and returns its POM: one `copy` configuration that
@@ -181,9 +269,10 @@ fn write_pom(dir: &Path, artifact_id: &str, body: &str) -> anyhow::Result<PathBu
 
 /// The lines worth showing from Maven's output: its first block of `[ERROR]` lines (the cause;
 /// Maven ends it with an empty `[ERROR]` line before its advice about `-e` and `-X`), else its
-/// last lines. Colour codes, which Maven prints even in batch mode, are dropped.
+/// last lines. Colour codes, which Maven prints even in batch mode, are dropped, and so is the
+/// user-info of every URL: Maven names a mirror by its URL as written, password included.
 fn tail(text: &str) -> String {
-    let plain = strip_ansi(text);
+    let plain = crate::fetch::redact_urls_in(&strip_ansi(text));
     let lines: Vec<&str> = plain.lines().filter(|l| !l.trim().is_empty()).collect();
     let errors: Vec<&str> = lines
         .iter()

@@ -14,7 +14,7 @@ use reqwest::Url;
 
 use crate::env::Env;
 use crate::error::{line_col, Exit, UserError};
-use crate::fetch::redact_url;
+use crate::fetch::redact_raw_url;
 use crate::xml;
 
 /// Basic-auth credentials from a `<server>` entry.
@@ -351,7 +351,7 @@ fn explicit_remote(raw: &str, index: usize, origin: &str) -> anyhow::Result<Remo
             Exit::Usage,
             format!(
                 "{origin}: {:?} is not a usable repository URL: {why}",
-                redact_url(raw)
+                redact_raw_url(raw)
             ),
         )
         .hint("use an http://, https:// or file:// URL, e.g. file:///path/to/repository")
@@ -377,6 +377,18 @@ fn repository_url(raw: &str) -> Result<(Url, Option<Credentials>), String> {
     match url.scheme() {
         "http" | "https" | "file" => {}
         other => return Err(format!("the scheme {other}: is not supported")),
+    }
+    // An `@` past the host means the user-info did not end where the user meant: a password
+    // with an unencoded `/`, `?` or `#` (`http://u:12/x@host` parses as host `u`, port 12).
+    if url.path().contains('@')
+        || url.query().is_some_and(|q| q.contains('@'))
+        || url.fragment().is_some_and(|f| f.contains('@'))
+    {
+        return Err(
+            "an `@` after the host: percent-encode `/`, `?`, `#` and `@` in a user name \
+             or password (%2F, %3F, %23, %40)"
+                .into(),
+        );
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err("a repository URL cannot have a query or fragment".into());
@@ -488,7 +500,7 @@ fn central_mirror_remote(env: &Env, settings: &Settings) -> anyhow::Result<Vec<R
             Exit::Input,
             format!(
                 "{place}: {:?} is not a usable repository URL: {why}",
-                redact_url(&mirror.url)
+                redact_raw_url(&mirror.url)
             ),
         )
         .hint("fix the mirror's <url> (http, https or file)")

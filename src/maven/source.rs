@@ -42,6 +42,59 @@ impl RepoFile {
     }
 }
 
+/// The largest POM kclrs reads: real ones are a few KiB, the largest known well under 1 MiB.
+pub const MAX_POM: u64 = 8 << 20;
+/// The largest `maven-metadata.xml`: one with every version of a busy artifact is a few MiB.
+pub const MAX_METADATA: u64 = 32 << 20;
+/// The largest checksum file: a sha512 in hex and a file name fit many times over.
+pub const MAX_CHECKSUM: u64 = 1 << 10;
+/// The largest artifact hashed while locking (its bytes are held in memory once).
+pub const MAX_ARTIFACT: u64 = 256 << 20;
+
+impl RepoFile {
+    /// The most bytes kclrs takes for this file from any source; a larger one is refused, so a
+    /// hostile repository cannot fill the disk or the memory with an endless body.
+    pub fn max_size(&self) -> u64 {
+        match self {
+            RepoFile::Pom(_) => MAX_POM,
+            RepoFile::Metadata { .. } => MAX_METADATA,
+            RepoFile::Artifact(_) => MAX_ARTIFACT,
+            RepoFile::Checksum { .. } => MAX_CHECKSUM,
+        }
+    }
+
+    /// What the file is, for messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RepoFile::Pom(_) => "POM",
+            RepoFile::Metadata { .. } => "maven-metadata.xml",
+            RepoFile::Artifact(_) => "artifact",
+            RepoFile::Checksum { .. } => "checksum file",
+        }
+    }
+}
+
+/// The hex digest a checksum file states (its first word, lower-cased), or what it is instead:
+/// never its text, which a hostile server (or a redirect to an internal address) chooses.
+pub fn stated_checksum(bytes: &[u8], algorithm: &str) -> Result<String, String> {
+    let hex_len = match algorithm {
+        "sha1" => 40,
+        "sha256" => 64,
+        _ => 128,
+    };
+    let word = bytes
+        .split(u8::is_ascii_whitespace)
+        .find(|w| !w.is_empty())
+        .unwrap_or_default();
+    if word.len() == hex_len && word.iter().all(u8::is_ascii_hexdigit) {
+        return Ok(String::from_utf8_lossy(word).to_ascii_lowercase());
+    }
+    Err(format!(
+        "not a {algorithm} checksum ({} bytes)",
+        bytes.len()
+    ))
+}
+
 /// One file a source found; files it did not find are simply absent from the answer.
 #[derive(Clone, Debug)]
 pub struct FetchedFile {
@@ -74,8 +127,19 @@ impl LocalRepo {
     }
 
     fn read(&self, file: &RepoFile, path: &Path, out: &mut Vec<FetchedFile>) -> anyhow::Result<()> {
-        match std::fs::read(path) {
-            Ok(bytes) => {
+        match read_capped(path, file.max_size()) {
+            Ok(None) => Err(crate::error::UserError::new(
+                crate::error::Exit::Fetch,
+                format!(
+                    "{} is larger than the {} byte limit for a {}: refused",
+                    path.display(),
+                    file.max_size(),
+                    file.kind()
+                ),
+            )
+            .hint("replace the file with a real one, or point kclrs at another repository")
+            .into()),
+            Ok(Some(bytes)) => {
                 out.push(FetchedFile {
                     file: file.clone(),
                     location: path.display().to_string(),
@@ -87,6 +151,17 @@ impl LocalRepo {
             Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
         }
     }
+}
+
+/// The bytes of `path` if it holds at most `cap` of them (`None` if more); reads at most one
+/// byte past the cap, so a huge or endless file (`/dev/zero`) costs nothing.
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= cap).then_some(bytes))
 }
 
 impl RepoSource for LocalRepo {

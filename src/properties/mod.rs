@@ -173,7 +173,18 @@ pub fn load(env: &Env, path: &Path) -> anyhow::Result<KclProperties> {
 /// Checks the properties: an error (exit 3) for missing required keys; otherwise the warnings
 /// (unknown keys with suggestions, executableName not found…), which `strict` turns into an error.
 pub fn check(props: &KclProperties, env: &Env, strict: bool) -> anyhow::Result<Vec<String>> {
-    check_required(props)?;
+    check_with_sample(props, env, strict, &|| None)
+}
+
+/// [`check`], with a way to find the sample properties file (written on demand) so that the
+/// missing-keys hint can name a file that has every required key.
+pub fn check_with_sample(
+    props: &KclProperties,
+    env: &Env,
+    strict: bool,
+    sample: &dyn Fn() -> Option<PathBuf>,
+) -> anyhow::Result<Vec<String>> {
+    check_required(props, sample)?;
     let mut warnings = props.load_warnings.clone();
     warnings.extend(unknown_key_warnings(props));
     warnings.extend(value_warnings(props));
@@ -210,7 +221,10 @@ pub fn check(props: &KclProperties, env: &Env, strict: bool) -> anyhow::Result<V
 }
 
 /// The keys without which the daemon refuses to start (it checks them only after the JVM is up).
-fn check_required(props: &KclProperties) -> anyhow::Result<()> {
+fn check_required(
+    props: &KclProperties,
+    sample: &dyn Fn() -> Option<PathBuf>,
+) -> anyhow::Result<()> {
     let blank = |v: Option<&str>| v.is_none_or(|v| v.trim().is_empty());
     let mut missing = Vec::new();
     if blank(props.get("executableName")) {
@@ -236,7 +250,14 @@ fn check_required(props: &KclProperties) -> anyhow::Result<()> {
                 missing.join(", ")
             ),
         )
-        .hint("add them to the file (`kclrs print-command --sample` shows where the sample properties live)")
+        .hint(match sample() {
+            Some(path) => format!(
+                "add them to the file; the sample {} sets every one of them",
+                path.display()
+            ),
+            None => "add them to the file; `--sample` runs the sample that sets every one of them"
+                .to_string(),
+        })
         .into());
     }
     if let Some(arn) = arn {

@@ -160,6 +160,81 @@ pub fn check(value: &str, env: &Env) -> Vec<String> {
     warnings
 }
 
+/// How deep [`unstartable`] looks under the properties file's folder, and how many entries it
+/// reads at most, so a properties file in `/` or `$HOME` costs milliseconds, not a disk scan.
+const SEARCH_DEPTH: usize = 4;
+const SEARCH_ENTRIES: usize = 5000;
+
+/// For `run`: the program (or script argument) of `executableName` that does not exist at all,
+/// so the daemon could start no record processor. Returns the message and a hint, which names a
+/// file of the same name under `root` (the properties file's folder) when there is one.
+pub fn unstartable(value: &str, env: &Env, root: &Path) -> Option<(String, String)> {
+    let pieces = split_command(value);
+    let program = pieces.first().copied().filter(|p| !p.is_empty())?;
+    let missing = if lookup(program, env) == Lookup::NotFound {
+        program
+    } else {
+        pieces[1..]
+            .iter()
+            .copied()
+            .find(|arg| looks_like_file(arg) && !env.absolute(Path::new(arg)).exists())?
+    };
+    if spaced_path(&pieces, env).is_some() {
+        return None;
+    }
+    let msg = if missing == program && !has_separator(program, env) {
+        format!("executableName: program {program} is not on PATH, so the MultiLangDaemon could not start a record processor")
+    } else {
+        format!(
+            "executableName: {missing} does not exist (relative paths start from the working directory {}), so the MultiLangDaemon could not start a record processor",
+            env.cwd.display()
+        )
+    };
+    let name = Path::new(missing).file_name()?;
+    let hint = match find_named(root, name) {
+        Some(found) => format!(
+            "{} exists: use its path in executableName, e.g. `executableName = {}`",
+            found.display(),
+            pieces
+                .iter()
+                .map(|p| if *p == missing { found.to_string_lossy().into_owned() } else { (*p).to_string() })
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        None => "fix executableName (an absolute path is safest: the daemon starts it from the working directory, without a shell)".to_string(),
+    };
+    Some((msg, hint))
+}
+
+/// The first file called `name` under `root`, breadth first, skipping hidden folders.
+fn find_named(root: &Path, name: &std::ffi::OsStr) -> Option<PathBuf> {
+    let mut level = vec![root.to_path_buf()];
+    let mut seen = 0;
+    for _ in 0..=SEARCH_DEPTH {
+        let mut next = Vec::new();
+        for dir in level {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                seen += 1;
+                if seen > SEARCH_ENTRIES {
+                    return None;
+                }
+                let path = entry.path();
+                let hidden = entry.file_name().to_string_lossy().starts_with('.');
+                match entry.file_type() {
+                    Ok(t) if t.is_dir() && !hidden => next.push(path),
+                    Ok(t) if !t.is_dir() && entry.file_name() == name => return Some(path),
+                    _ => {}
+                }
+            }
+        }
+        level = next;
+    }
+    None
+}
+
 /// The first run of pieces that only exists as a file when joined with spaces again: a path
 /// with spaces that the daemon's split tears apart.
 fn spaced_path(pieces: &[&str], env: &Env) -> Option<(std::ops::Range<usize>, String)> {

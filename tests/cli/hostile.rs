@@ -306,7 +306,7 @@ fn parent_chain_100_deep_resolves() {
 }
 
 #[test]
-fn recursive_interpolation_stays_literal_and_fails_clearly() {
+fn recursive_interpolation_fails_clearly_in_bounded_memory() {
     let sb = Sandbox::new();
     let repo = MiniRepo::new(&sb);
     let server = Server::start(&repo.root);
@@ -329,13 +329,12 @@ fn recursive_interpolation_stays_literal_and_fails_clearly() {
             &server.url(),
         ],
     );
-    assert!(
-        matches!(out.status.code(), Some(3 | 5)),
-        "{}",
-        sb.transcript(&out)
-    );
+    assert_exit(&sb, &out, 3);
     let err = stderr(&out);
-    assert!(err.contains("org.ex:lib"), "{err}");
+    assert!(
+        err.contains("org.ex:rec:1") && err.contains("${a}") || err.contains("cycle"),
+        "{err}"
+    );
     assert!(rss < 64 * 1024, "peak RSS {rss} KiB");
     assert!(took < Duration::from_secs(30), "{took:?}");
 }
@@ -573,48 +572,33 @@ fn hostile_jars_during_lock_fail_clearly_in_bounded_memory() {
     );
 }
 
-/// A non-zip "jar" and a ZIP64 end record claiming 5,000,000 entries: refused, naming the jar,
-/// without allocating for the claimed entries.
+/// A ZIP64 end record claiming 5,000,000 entries in front of a one-entry directory: refused,
+/// naming the jar, without allocating for the claimed entries. (A plain non-zip jar is
+/// `hostile_models::a_jar_that_is_not_a_zip_or_is_truncated_exits_5_naming_its_url`.)
 #[test]
-#[ignore = "needs sec-model (an invalid jar exits 1 today, finding 14)"]
-fn non_zip_and_lying_directory_jars_during_lock_are_refused() {
-    let cases: [(&str, Vec<u8>); 2] = [
-        ("notzip", b"<html>not a jar</html>".to_vec()),
-        ("millions", millions_of_entries()),
-    ];
-    for (name, jar) in cases {
-        let sb = Sandbox::new();
-        let repo = MiniRepo::new(&sb);
-        let server = Server::start(&repo.root);
-        repo.publish_raw(&format!("org.ex:{name}:1"), 52, "");
-        repo.put(&format!("org/ex/{name}/1/{name}-1.jar"), &jar);
-        let root = format!("org.ex:{name}:1");
-        let url = server.url();
-        let (out, rss, _) = measured(
-            &sb,
-            &[
-                "lock",
-                "--root",
-                &root,
-                "--no-local-repo",
-                "--no-mvn",
-                "--repository",
-                &url,
-            ],
-        );
-        assert!(
-            matches!(out.status.code(), Some(3 | 5)),
-            "{name}: {}",
-            sb.transcript(&out)
-        );
-        assert!(
-            stderr(&out).contains(&format!("{name}-1.jar")),
-            "{}",
-            stderr(&out)
-        );
-        assert!(rss < 64 * 1024, "{name}: peak RSS {rss} KiB");
-        assert!(!sb.work().join("jars.lock").exists());
-    }
+fn a_lying_zip64_directory_during_lock_is_refused() {
+    let sb = Sandbox::new();
+    let repo = MiniRepo::new(&sb);
+    let server = Server::start(&repo.root);
+    repo.publish_raw("org.ex:millions:1", 52, "");
+    repo.put("org/ex/millions/1/millions-1.jar", &millions_of_entries());
+    let url = server.url();
+    let (out, rss, _) = measured(
+        &sb,
+        &[
+            "lock",
+            "--root",
+            "org.ex:millions:1",
+            "--no-local-repo",
+            "--no-mvn",
+            "--repository",
+            &url,
+        ],
+    );
+    assert_exit(&sb, &out, 5);
+    assert!(stderr(&out).contains("millions-1.jar"), "{}", stderr(&out));
+    assert!(rss < 64 * 1024, "peak RSS {rss} KiB");
+    assert!(!sb.work().join("jars.lock").exists());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -689,79 +673,6 @@ fn unauthorized_and_forbidden_name_the_artifact_and_status() {
         );
         assert!(!cached(&sb, &arts[0]).exists());
     }
-}
-
-#[test]
-fn redirects_to_file_urls_are_refused() {
-    let sb = Sandbox::new();
-    let arts = vec![art("org.example:tiny:1", 50, 7)];
-    let lock = write_lock(&sb, &arts);
-    // The target exists with the right bytes: following would "succeed".
-    let local = sb.root().join("local");
-    std::fs::create_dir_all(&local).unwrap();
-    let target = local.join("tiny.jar");
-    std::fs::write(&target, &arts[0].bytes).unwrap();
-    let server = Server::start(&sb.root().join("nothing"));
-    server.fault(
-        "tiny",
-        Fault::Redirect(format!("file://{}", target.display())),
-        usize::MAX,
-    );
-    let out = download_from(&sb, &lock, &server.url(), &[]);
-    assert_exit(&sb, &out, 5);
-    assert!(
-        stderr(&out).contains("org.example:tiny:1"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(!cached(&sb, &arts[0]).exists());
-}
-
-#[test]
-#[ignore = "needs sec-transport (per-artifact deadline, finding 13)"]
-fn one_byte_every_second_hits_the_deadline() {
-    let sb = Sandbox::new();
-    let arts = vec![art("org.example:tiny:1", 600, 7)];
-    let lock = write_lock(&sb, &arts);
-    let server = crate::download::serve(&sb, &arts);
-    server.fault("tiny", Fault::Drip(Duration::from_millis(900)), usize::MAX);
-    let started = Instant::now();
-    let out = download_from(&sb, &lock, &server.url(), &[("KCLRS_RETRIES", "1")]);
-    assert_exit(&sb, &out, 5);
-    assert!(started.elapsed() < Duration::from_secs(400));
-    assert!(!cached(&sb, &arts[0]).exists());
-}
-
-#[test]
-#[ignore = "needs sec-transport (lock-time size caps, finding 6)"]
-fn an_endless_pom_during_lock_is_cut_off_and_not_kept() {
-    let sb = Sandbox::new();
-    let repo = MiniRepo::new(&sb);
-    let server = Server::start(&repo.root);
-    repo.publish("org.ex:app:1", 52, &[]);
-    server.fault("app-1.pom", Fault::Endless, usize::MAX);
-    let (out, rss, _) = measured(
-        &sb,
-        &[
-            "lock",
-            "--root",
-            "org.ex:app:1",
-            "--no-local-repo",
-            "--no-mvn",
-            "--repository",
-            &server.url(),
-        ],
-    );
-    assert!(
-        matches!(out.status.code(), Some(3 | 5)),
-        "{}",
-        sb.transcript(&out)
-    );
-    assert!(stderr(&out).contains("app-1.pom"), "{}", stderr(&out));
-    assert!(rss < 64 * 1024, "peak RSS {rss} KiB");
-    assert!(files_under(&sb.cache())
-        .iter()
-        .all(|f| !f.ends_with("app-1.pom")));
 }
 
 #[test]

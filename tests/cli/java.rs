@@ -138,7 +138,12 @@ fn lockfile_minimum_skips_older_jdks_and_can_reject_all() {
             "{jdk} missing from: {err}"
         );
     }
-    assert!(err.contains("hint: install a JDK 99 or newer"), "{err}");
+    assert!(
+        err.contains(
+            "hint: install Java 99 or newer and point --java, KCLRS_JAVA or JAVA_HOME at it"
+        ),
+        "{err}"
+    );
 }
 
 /// A fake Java home whose `bin/java` prints `banner` on stderr; no `release` file, so kclrs has
@@ -256,4 +261,114 @@ fn unusable_explicit_choices_are_errors() {
         sb.cmd(["java", "--json", "--java"]).arg(&broken),
     );
     insta::assert_snapshot!(transcript);
+}
+
+/// The version gate on launch: a real lock of the full closure (javapoet included, Java 17)
+/// against fake Java 11 and 17 homes; what each refusal says, the override, the `JAVA_HOME`
+/// switch, the built-in lock on Java 11; then the exclusion the hint names, run as printed, gives
+/// the committed `jars.lock` back.
+#[test]
+fn too_old_java_names_the_jar_and_the_hinted_exclusion_fixes_it() {
+    let m2 = test_m2();
+    let m2 = m2.to_str().unwrap();
+    let sb = Sandbox::new();
+    let jdk7 = fake_home(&sb, "jdk7", "java version \"1.7.0_80\"");
+    let jdk11 = fake_home(&sb, "jdk11", "openjdk version \"11.0.13\" 2021-10-19");
+    let jdk17 = fake_home(&sb, "jdk17", "openjdk version \"17.0.15\" 2025-04-15");
+    let out = sb.run([
+        "lock",
+        "--kcl-version",
+        "3.1.3",
+        "--maven-repo-local",
+        m2,
+        "-o",
+        "full.lock",
+        "-q",
+    ]);
+    assert_exit(&sb, &out, 0);
+    let nothing = sb.root().join("nothing");
+    let mut transcript = String::new();
+    let mut hint_command = String::new();
+    let mut record = |label: &str, path: &Path, cmd: &mut Command| {
+        let out = cmd.env("PATH", path).output().unwrap();
+        let text = sb.transcript(&out);
+        if let Some((_, rest)) = stderr(&out).split_once("leave it out: `") {
+            hint_command = rest.split('`').next().unwrap().to_string();
+        }
+        transcript.push_str(&format!("## {label}\n{text}\n"));
+    };
+    let print = |lock: &str| {
+        let mut c = sb.cmd(["print-command", "--sample"]);
+        if !lock.is_empty() {
+            c.args(["--lockfile", lock]);
+        }
+        c
+    };
+    record(
+        "lock with javapoet, --java Java 11",
+        &nothing,
+        print("full.lock").arg("--java").arg(&jdk11),
+    );
+    record(
+        "the same with --ignore-java-version",
+        &nothing,
+        print("full.lock")
+            .args(["--ignore-java-version", "--java"])
+            .arg(&jdk11),
+    );
+    record(
+        "the same with KCLRS_IGNORE_JAVA_VERSION=1",
+        &nothing,
+        print("full.lock")
+            .arg("--java")
+            .arg(&jdk11)
+            .env("KCLRS_IGNORE_JAVA_VERSION", "1"),
+    );
+    record(
+        "KCLRS_IGNORE_JAVA_VERSION=maybe",
+        &nothing,
+        print("full.lock")
+            .arg("--java")
+            .arg(&jdk11)
+            .env("KCLRS_IGNORE_JAVA_VERSION", "maybe"),
+    );
+    record(
+        "JAVA_HOME Java 11, Java 17 on PATH",
+        &jdk17.join("bin"),
+        print("full.lock").env("JAVA_HOME", &jdk11),
+    );
+    record(
+        "built-in lock, --java Java 11",
+        &nothing,
+        print("").arg("--java").arg(&jdk11),
+    );
+    record(
+        "built-in lock, --java Java 7",
+        &nothing,
+        print("").arg("--java").arg(&jdk7),
+    );
+    insta::with_settings!({filters => vec![(r"-cp \S+", "-cp [CLASSPATH]")]}, {
+        insta::assert_snapshot!(transcript);
+    });
+
+    // Follow the hint as printed: it re-locks full.lock without javapoet, which is then the
+    // committed jars.lock byte for byte, and Java 11 is accepted.
+    let words: Vec<&str> = hint_command.split_whitespace().collect();
+    assert_eq!(words[..2], ["kclrs", "lock"], "{hint_command}");
+    let mut args = words[1..].to_vec();
+    args.extend(["--maven-repo-local", m2, "-q"]);
+    let out = sb.run(args);
+    assert_exit(&sb, &out, 0);
+    assert_eq!(
+        std::fs::read_to_string(sb.work().join("full.lock")).unwrap(),
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("jars.lock")).unwrap()
+    );
+    let out = print("full.lock")
+        .arg("--java")
+        .arg(&jdk11)
+        .env("PATH", &nothing)
+        .output()
+        .unwrap();
+    assert_exit(&sb, &out, 0);
+    assert!(!stderr(&out).contains("Java 1"), "{}", stderr(&out));
 }

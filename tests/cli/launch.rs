@@ -341,7 +341,12 @@ fn missing_jars_warn_in_print_and_run_fetches_them() {
     std::fs::remove_file(&fx.jars[2]).unwrap();
     let args = |sub: &str| {
         let (lock, props, java) = (s(&fx.lock), s(&fx.props), s(&fx.java));
-        argv(&[sub, "--lockfile", &lock, "-p", &props, "-j", &java])
+        let mut words = argv(&[sub, "--lockfile", &lock, "-p", &props]);
+        // print-classpath needs no Java and takes no --java.
+        if sub != "print-classpath" {
+            words.extend(argv(&["-j", &java]));
+        }
+        words
     };
     let printed = sb.run(args("print-command"));
     assert_exit(&sb, &printed, 0);
@@ -387,7 +392,10 @@ fn bad_input_exit_codes() {
     ];
     let mut transcript = String::new();
     for (name, sub, lockfile, flags, code) in cases {
-        let mut args = vec![sub, "--lockfile", lockfile, "-j", &java];
+        let mut args = vec![sub, "--lockfile", lockfile];
+        if sub != "print-classpath" {
+            args.extend(["-j", &java]);
+        }
         args.extend(flags);
         let out = sb.run(&args);
         assert_exit(&sb, &out, code);
@@ -401,15 +409,12 @@ fn missing_properties_file_is_an_input_error() {
     let sb = Sandbox::new();
     let fx = cached_fixture(&sb);
     for sub in ["print-command", "run", "print-classpath"] {
-        let out = sb.run([
-            sub,
-            "--lockfile",
-            &s(&fx.lock),
-            "-j",
-            &s(&fx.java),
-            "-p",
-            "gone.properties",
-        ]);
+        let mut args = vec![sub.to_string(), "--lockfile".into(), s(&fx.lock)];
+        if sub != "print-classpath" {
+            args.extend(["-j".into(), s(&fx.java)]);
+        }
+        args.extend(["-p".into(), "gone.properties".into()]);
+        let out = sb.run(&args);
         assert_exit(&sb, &out, 3);
         assert!(stderr(&out).contains("gone.properties"), "{}", stderr(&out));
     }

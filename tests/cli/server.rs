@@ -34,14 +34,13 @@ pub enum Fault {
     Redirect(String),
     /// A `Range` request gets a 206 for another range than asked.
     BadRange,
-    /// 200 without Content-Length and a body that never ends (for at most 60 s).
-    Endless,
     /// 200 with `Content-Encoding: gzip` and these (compressed) bytes as the body.
     Gzip(Vec<u8>),
     /// The file, after this many extra response headers.
     ManyHeaders(usize),
-    /// The file one byte at a time, with this pause between bytes.
-    Drip(Duration),
+    /// 200 without a Content-Length, then the file followed by filler bytes until the client
+    /// hangs up: a body that never ends.
+    Endless,
 }
 
 /// One request as the server saw it.
@@ -190,6 +189,14 @@ impl Server {
     pub fn count(&self, part: &str) -> usize {
         self.seen().iter().filter(|s| s.path.contains(part)).count()
     }
+
+    /// Requests whose path ends with `suffix`: `lib-1.pom` without its `.sha1` beside it.
+    pub fn count_ending(&self, suffix: &str) -> usize {
+        self.seen()
+            .iter()
+            .filter(|s| s.path.ends_with(suffix))
+            .count()
+    }
 }
 
 /// Counts a request as in flight until dropped or [`Flight::land`]ed.
@@ -273,15 +280,6 @@ fn handle(
         (Some(Fault::Redirect(to)), _) => {
             head(&mut conn, 302, &[("Location", to.as_str())], Some(0))
         }
-        (Some(Fault::Endless), _) => {
-            head(&mut conn, 200, &[], None)?;
-            let chunk = [0x42u8; 64 * 1024];
-            let until = std::time::Instant::now() + Duration::from_secs(60);
-            while std::time::Instant::now() < until {
-                conn.write_all(&chunk)?;
-            }
-            Ok(())
-        }
         (Some(Fault::Gzip(bytes)), _) => {
             head(
                 &mut conn,
@@ -297,15 +295,6 @@ fn handle(
             let headers: Vec<(&str, &str)> = names.iter().map(|h| (h.as_str(), "x")).collect();
             head(&mut conn, 200, &headers, Some(body.len()))?;
             conn.write_all(&body)
-        }
-        (Some(Fault::Drip(pause)), Some(body)) => {
-            head(&mut conn, 200, &[], Some(body.len()))?;
-            for byte in body {
-                conn.write_all(&[byte])?;
-                conn.flush()?;
-                std::thread::sleep(pause);
-            }
-            Ok(())
         }
         (Some(Fault::Drop), Some(body)) => {
             head(&mut conn, 200, &[], Some(body.len()))?;
@@ -351,6 +340,14 @@ fn handle(
                 conn.flush()?;
             }
             Ok(())
+        }
+        (Some(Fault::Endless), Some(body)) => {
+            head(&mut conn, 200, &[], None)?;
+            conn.write_all(&body)?;
+            let filler = [b' '; 64 * 1024];
+            loop {
+                conn.write_all(&filler)?;
+            }
         }
         (Some(Fault::BadRange), Some(body)) if range.is_some() => {
             let cr = format!("bytes 0-{}/{}", body.len() - 1, body.len());

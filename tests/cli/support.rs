@@ -14,6 +14,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_kclrs");
 pub const SCRUBBED: &[&str] = &[
     "JAVA_HOME",
     "KCLRS_JAVA",
+    "KCLRS_IGNORE_JAVA_VERSION",
     "KCLRS_CACHE_DIR",
     "KCLRS_REPOSITORY",
     "KCL_MVN_REPO_SEARCH_URL",

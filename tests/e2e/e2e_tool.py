@@ -6,6 +6,7 @@ Records put are written as JSON lines (shard, seq, key, data); the record proces
 the tab-separated format of samples/sample_record_processor.py (shard, seq, subseq, key, data)."""
 import argparse
 import json
+import re
 import sys
 import time
 
@@ -75,16 +76,27 @@ def read_put(paths):
     return out
 
 
-def read_output(path):
-    """Data fields of the processor's output; a missing file means nothing processed yet."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            return [line.rstrip("\n").split("\t") for line in f if line.strip()]
-    except FileNotFoundError:
-        return []
+def read_output(paths):
+    """Fields of the processors' output lines (several files: several workers); a missing file
+    means nothing processed yet."""
+    rows = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as f:
+                rows += [line.rstrip("\n").split("\t") for line in f if line.strip()]
+        except FileNotFoundError:
+            pass
+    return rows
 
 
-def missing(put, output):
+def missing(put, output, match="data"):
+    """Records of put absent from output, matched on shard, sequence number and data, or with
+    match="key" on shard, sequence number, partition key and the data's size in bytes (for a
+    processor that logs only those: output rows then carry the size in a sixth column)."""
+    if match == "key":
+        seen = {(row[0], row[1], row[3], row[5]) for row in output if len(row) >= 6}
+        return [r for r in put
+                if (r["shard"], r["seq"], r["key"], str(len(r["data"].encode()))) not in seen]
     seen = {(row[0], row[1], row[4]) for row in output if len(row) >= 5}
     return [r for r in put if (r["shard"], r["seq"], r["data"]) not in seen]
 
@@ -106,7 +118,7 @@ def wait_output(args):
     deadline = time.monotonic() + args.timeout
     start = time.monotonic()
     while True:
-        lost = missing(put, read_output(args.output))
+        lost = missing(put, read_output(args.output), args.match)
         if not lost:
             print(json.dumps({"records": len(put), "seconds": round(time.monotonic() - start, 1)}))
             return
@@ -121,11 +133,199 @@ def wait_output(args):
 
 def count_output(args):
     """How many output lines carry the data of records from the given put files."""
-    wanted = {r["data"] for r in read_put(args.put)}
+    col = 3 if args.match == "key" else 4
+    wanted = {r[args.match] for r in read_put(args.put)}
     rows = read_output(args.output)
-    hits = [row for row in rows if len(row) >= 5 and row[4] in wanted]
+    hits = [row for row in rows if len(row) > col and row[col] in wanted]
     print(json.dumps({"lines": len(rows), "matching": len(hits),
-                      "distinct": len({row[4] for row in hits})}))
+                      "distinct": len({row[col] for row in hits})}))
+
+
+def last_put(paths):
+    """The sequence number of the last record put into each shard (as integers)."""
+    last = {}
+    for r in read_put(paths):
+        last[r["shard"]] = max(last.get(r["shard"], -1), int(r["seq"]))
+    return last
+
+
+def checkpoints(d, table):
+    """leaseKey -> checkpoint of every lease (None when the lease has none yet); the table may
+    not exist yet while the daemon starts."""
+    try:
+        items = d.scan(TableName=table)["Items"]
+    except d.exceptions.ResourceNotFoundException:
+        return {}
+    return {i["leaseKey"]["S"]: i.get("checkpoint", {}).get("S") for i in items}
+
+
+def wait_checkpoints(args):
+    """Waits until the lease of every shard that received records is checkpointed at the last
+    record put into it: the sign of progress for a processor whose output is not visible while
+    it runs. Exits 1 at the timeout, or as soon as --pid is gone."""
+    d = client("dynamodb", args.endpoint, args.region)
+    last = last_put(args.put)
+    start = time.monotonic()
+    while True:
+        got = checkpoints(d, args.table)
+        behind = {shard: got.get(shard) for shard, seq in last.items()
+                  if not (got.get(shard) or "").isdigit() or int(got[shard]) != seq}
+        if not behind:
+            print(json.dumps({"shards": len(last), "seconds": round(time.monotonic() - start, 1)}))
+            return
+        if time.monotonic() - start > args.timeout:
+            sys.exit(f"lease table {args.table}: after {args.timeout} s the checkpoints are "
+                     f"{behind}, expected {dict((k, str(last[k])) for k in behind)}")
+        if args.pid and not alive(args.pid):
+            sys.exit(f"the daemon (pid {args.pid}) exited before every shard was checkpointed: {behind}")
+        time.sleep(0.5)
+
+
+# What amazon_kclpy's samples/sample_kclpy_app.py writes on stderr for each record (with no line
+# end), and the daemon's line when it copies a processor's stderr into its log.
+KCLPY_RECORD = re.compile(r"Record \(Partition Key: (?P<key>.*?), Sequence Number: (?P<seq>\d+), "
+                          r"Subsequence Number: (?P<sub>[^,]*), Data Size: (?P<size>\d+)")
+KCLPY_LINE = re.compile(r"Received error line from subprocess \[(?P<text>.*)\] for shard (?P<shard>\S+)")
+
+
+def kclpy_log(args):
+    """Turns the records amazon_kclpy's sample logged (through the daemon's log) into output rows:
+    shard, seq, subseq, key, (no data), size."""
+    rows = 0
+    with open(args.log, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = KCLPY_LINE.search(line)
+            if not m:
+                continue
+            for r in KCLPY_RECORD.finditer(m.group("text")):
+                sub = "" if r.group("sub") == "None" else r.group("sub")
+                print("\t".join([m.group("shard"), r.group("seq"), sub, r.group("key"), "", r.group("size")]))
+                rows += 1
+    print(f"kclpy-log: {rows} record lines in {args.log}", file=sys.stderr)
+
+
+def adapt_properties(args):
+    """Prints --base with every key of --overrides given the override's value (in place), the
+    --drop keys left out, and the override keys --base lacks appended: a sample's own properties
+    pointed at the test's stream, application and emulators."""
+    def key_of(line):
+        text = line.strip()
+        if not text or text[0] in "#!":
+            return None
+        return re.split(r"\s*[=:\s]\s*", text, maxsplit=1)[0]
+
+    with open(args.overrides, encoding="utf-8") as f:
+        over_lines = [l.rstrip("\n") for l in f]
+    overrides = {}
+    for l in over_lines:
+        k = key_of(l)
+        if k:
+            overrides[k] = l
+    done = set()
+    with open(args.base, encoding="utf-8") as f:
+        for l in f:
+            l = l.rstrip("\n")
+            if l.rstrip().endswith("\\"):
+                sys.exit(f"{args.base}: continuation lines are not supported: {l!r}")
+            k = key_of(l)
+            if k in args.drop:
+                print(f"# (the e2e test leaves out {k})")
+            elif k in overrides:
+                print(overrides[k])
+                done.add(k)
+            else:
+                print(l)
+    print("# Added by the e2e test:")
+    for k, l in overrides.items():
+        if k not in done:
+            print(l)
+
+
+def produce(args):
+    """Puts records continuously (--batch every --interval seconds, keys and data like
+    put-records) until the file --stop exists; appends one JSON line per record put to --out,
+    flushed per batch, so the file always lists what the stream holds."""
+    import os
+    k = client("kinesis", args.endpoint, args.region)
+    i = 0
+    with open(args.out, "a", encoding="utf-8") as out:
+        while not os.path.exists(args.stop):
+            t0 = time.monotonic()
+            chunk = [{"PartitionKey": f"key-{args.prefix}-{j}", "Data": f"{args.prefix}-{j}".encode()}
+                     for j in range(i, i + args.batch)]
+            resp = k.put_records(StreamName=args.stream, Records=chunk)
+            # A record the stream refused is not in the stream: only accepted ones are listed.
+            for rec, res in zip(chunk, resp["Records"]):
+                if "SequenceNumber" in res:
+                    out.write(json.dumps({"shard": res["ShardId"], "seq": res["SequenceNumber"],
+                                          "key": rec["PartitionKey"], "data": rec["Data"].decode()}) + "\n")
+            out.flush()
+            i += args.batch
+            time.sleep(max(0.0, args.interval - (time.monotonic() - t0)))
+
+
+def owners(d, table):
+    """leaseKey -> leaseOwner (None when unowned) of every lease."""
+    try:
+        items = d.scan(TableName=table)["Items"]
+    except d.exceptions.ResourceNotFoundException:
+        return {}
+    return {i["leaseKey"]["S"]: i.get("leaseOwner", {}).get("S") for i in items}
+
+
+def wait_owners(args):
+    """Waits until the table has --shards leases and each worker of --workers owns exactly
+    shards/len(workers) of them (and nobody else owns any); prints the seconds it took and the
+    owners. Exits 1 at the timeout with the last owners seen, or as soon as a --pid is gone."""
+    d = client("dynamodb", args.endpoint, args.region)
+    workers = args.workers.split(",")
+    share = args.shards // len(workers)
+    start = time.monotonic()
+    seen = None
+    while True:
+        got = owners(d, args.table)
+        if got != seen:
+            print(json.dumps({"t": round(time.monotonic() - start, 1), "owners": got}), file=sys.stderr)
+            seen = got
+        counts = {w: sum(1 for o in got.values() if o == w) for w in workers}
+        if len(got) == args.shards and all(c == share for c in counts.values()):
+            print(json.dumps({"seconds": round(time.monotonic() - start, 1), "owners": got}))
+            return
+        if time.monotonic() - start > args.timeout:
+            sys.exit(f"lease table {args.table}: after {args.timeout} s the owners are {got}, "
+                     f"expected {share} lease(s) for each of {workers}")
+        for pid in args.pid or []:
+            if not alive(pid):
+                sys.exit(f"worker pid {pid} exited while waiting for the leases to be {counts}")
+        time.sleep(0.5)
+
+
+def leader(args):
+    """Prints the owner of KCL 3.x's leader lock: the item with key "Leader" of the
+    coordinator state table (the DynamoDB lock client's ownerName); exits 1 without one."""
+    d = client("dynamodb", args.endpoint, args.region)
+    deadline = time.monotonic() + args.timeout
+    while True:
+        try:
+            item = d.get_item(TableName=args.table, Key={"key": {"S": "Leader"}}).get("Item")
+        except d.exceptions.ResourceNotFoundException:
+            item = None
+        if item and "ownerName" in item:
+            print(item["ownerName"]["S"])
+            return
+        if time.monotonic() > deadline:
+            sys.exit(f"no leader lock in {args.table} after {args.timeout} s: {item}")
+        time.sleep(0.5)
+
+
+def duplicates(args):
+    """How often records were processed more than once across the outputs, by shard and
+    sequence number: the at-least-once price of a takeover."""
+    from collections import Counter
+    seen = Counter((row[0], row[1]) for row in read_output(args.output) if len(row) >= 5)
+    extra = sum(n - 1 for n in seen.values() if n > 1)
+    print(json.dumps({"lines": sum(seen.values()), "distinct": len(seen), "duplicates": extra,
+                      "records_seen_twice_or_more": sum(1 for n in seen.values() if n > 1)}))
 
 
 def check_leases(args):
@@ -196,14 +396,30 @@ def main():
     c.set_defaults(fn=leases)
     c = sub.add_parser("wait-output")
     c.add_argument("--put", action="append", required=True)
-    c.add_argument("--output", required=True)
+    c.add_argument("--output", action="append", required=True)
     c.add_argument("--timeout", type=float, default=120)
     c.add_argument("--pid", type=int, help="give up as soon as this process is gone")
+    c.add_argument("--match", choices=["data", "key"], default="data")
     c.set_defaults(fn=wait_output)
     c = sub.add_parser("count-output")
     c.add_argument("--put", action="append", required=True)
-    c.add_argument("--output", required=True)
+    c.add_argument("--output", action="append", required=True)
+    c.add_argument("--match", choices=["data", "key"], default="data")
     c.set_defaults(fn=count_output)
+    c = sub.add_parser("wait-checkpoints")
+    c.add_argument("--table", required=True)
+    c.add_argument("--put", action="append", required=True)
+    c.add_argument("--timeout", type=float, default=120)
+    c.add_argument("--pid", type=int, help="give up as soon as this process is gone")
+    c.set_defaults(fn=wait_checkpoints)
+    c = sub.add_parser("kclpy-log")
+    c.add_argument("--log", required=True)
+    c.set_defaults(fn=kclpy_log)
+    c = sub.add_parser("adapt-properties")
+    c.add_argument("--base", required=True)
+    c.add_argument("--overrides", required=True)
+    c.add_argument("--drop", action="append", default=[])
+    c.set_defaults(fn=adapt_properties)
     c = sub.add_parser("check-leases")
     c.add_argument("--table", required=True)
     c.add_argument("--put", action="append", required=True)
@@ -212,6 +428,28 @@ def main():
     c = sub.add_parser("orphans")
     c.add_argument("--env", required=True, help="VAR=VALUE")
     c.set_defaults(fn=orphans)
+    c = sub.add_parser("produce")
+    c.add_argument("--stream", required=True)
+    c.add_argument("--prefix", required=True)
+    c.add_argument("--batch", type=int, default=10)
+    c.add_argument("--interval", type=float, default=0.5)
+    c.add_argument("--out", required=True)
+    c.add_argument("--stop", required=True, help="stop once this file exists")
+    c.set_defaults(fn=produce)
+    c = sub.add_parser("wait-owners")
+    c.add_argument("--table", required=True)
+    c.add_argument("--shards", type=int, required=True)
+    c.add_argument("--workers", required=True, help="worker ids, comma-separated")
+    c.add_argument("--timeout", type=float, default=180)
+    c.add_argument("--pid", type=int, action="append", help="give up as soon as this process is gone")
+    c.set_defaults(fn=wait_owners)
+    c = sub.add_parser("leader")
+    c.add_argument("--table", required=True)
+    c.add_argument("--timeout", type=float, default=60)
+    c.set_defaults(fn=leader)
+    c = sub.add_parser("duplicates")
+    c.add_argument("--output", action="append", required=True)
+    c.set_defaults(fn=duplicates)
     c = sub.add_parser("tables")
     c.set_defaults(fn=tables)
     args = p.parse_args()

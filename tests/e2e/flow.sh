@@ -10,6 +10,19 @@
 # application, which must process them without replaying all of the first 200.
 # The launcher pid must be the java process itself when signalled (exec, no wrapper).
 # Prints "e2e: <step> <seconds>s" timings and exits non-zero at the first failed check.
+# The record processor is a parameter too (environment):
+#   KCLRS_E2E_EXECUTABLE  executableName (default: python3 <kclrs's sample processor>)
+#   KCLRS_E2E_OUTPUT      where processed records are seen: `tsv` (default; the processor appends
+#                         shard/seq/subseq/key/data lines to $KCLRS_SAMPLE_OUTPUT) or `kclpy-log`
+#                         (the official amazon_kclpy sample, which only logs each record's key,
+#                         sequence number and size on stderr: read from the daemon's log, which
+#                         gets that stderr when the processor exits; while it runs, the lease
+#                         table's checkpoints show progress)
+#   KCLRS_E2E_BASE_PROPERTIES  a properties file to adapt instead of starting from the template
+#                         (the sample's own; the template's keys replace or extend it)
+#   KCLRS_E2E_DAEMON_ENV  VAR=VALUE words added to the daemon's (so its processors') environment
+#   KCLRS_E2E_LABEL       the name printed in the final "e2e: OK (<label>)"
+#   KCLRS_E2E_EXPECT_JAVA the java binary the daemon must be running (checked by /proc/PID/exe)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -23,28 +36,13 @@ second=50
 if [ -n "${KCLRS_E2E_PROCESSOR:-}" ]; then processor=$KCLRS_E2E_PROCESSOR
 elif [ -f "$repo/samples/sample_record_processor.py" ]; then processor=$repo/samples/sample_record_processor.py
 else processor=$here/processor.py; fi
-tool() { python3 "$here/e2e_tool.py" --endpoint "http://127.0.0.1:$MOTO_PORT" "$@"; }
-fail() { echo "e2e: FAILED: $*" >&2; exit 1; }
-t_all=$(date +%s.%N)
-t_step=$t_all
-lap() {
-  local now; now=$(date +%s.%N)
-  awk -v a="$t_step" -v b="$now" -v s="$1" 'BEGIN { printf "e2e: %-34s %6.1fs\n", s, b - a }'
-  t_step=$now
-}
+executable=${KCLRS_E2E_EXECUTABLE:-python3 $processor}
+output_kind=${KCLRS_E2E_OUTPUT:-tsv}
+label=${KCLRS_E2E_LABEL:-$mode}
+read -r -a daemon_env <<<"${KCLRS_E2E_DAEMON_ENV:-}"
+. "$here/lib.sh"
 
-pids=()
-cleanup() {
-  local p
-  # Each daemon runs in its own session and process group (setsid): killing the group also
-  # takes down its record processors, and anything a wrapping launcher left behind.
-  for p in "${pids[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
-  "$here/emulators.sh" stop "$work" || true
-}
-trap cleanup EXIT
-
-"$here/emulators.sh" start "$work"
-. "$work/emulators.env"
+start_emulators
 lap "emulators started"
 
 app=kclrs-e2e-$$
@@ -55,12 +53,24 @@ lap "stream + $first records"
 
 # The daemon splits executableName on spaces and runs it with PATH: going through python3 does not
 # depend on the processor file's exec bit.
-sed -e "s#@EXECUTABLE@#python3 $processor#" -e "s#@STREAM@#$stream#" -e "s#@APP@#$app#" \
+sed -e "s#@EXECUTABLE@#$executable#" -e "s#@STREAM@#$stream#" -e "s#@APP@#$app#" \
   -e "s#@KINESIS_PORT@#$H2_PORT#" -e "s#@DYNAMODB_PORT@#$MOTO_PORT#" \
-  "$here/e2e.properties.template" >"$work/app.properties"
-
-export AWS_ACCESS_KEY_ID=kclrs-e2e AWS_SECRET_ACCESS_KEY=kclrs-e2e AWS_REGION=us-east-1
-unset AWS_PROFILE AWS_SESSION_TOKEN || true
+  "$here/e2e.properties.template" >"$work/test.properties"
+if [ "$output_kind" = kclpy-log ]; then
+  # amazon_kclpy's sample checkpoints on its first batch, then at most every 30 s and only when
+  # it is called: one batch per shard takes every record put before the start, and it is called
+  # when idle too, so its checkpoint reaches the last record.
+  sed -i -e 's/^maxRecords = .*/maxRecords = 1000/' "$work/test.properties"
+  echo "callProcessRecordsEvenForEmptyRecordList = true" >>"$work/test.properties"
+fi
+if [ -n "${KCLRS_E2E_BASE_PROPERTIES:-}" ]; then
+  # The sample's own file with the test's stream, application, endpoints and timings; its
+  # streamArn (a placeholder account) would win over streamName, so it goes.
+  tool adapt-properties --base "$KCLRS_E2E_BASE_PROPERTIES" --overrides "$work/test.properties" \
+    --drop streamArn >"$work/app.properties"
+else
+  cp "$work/test.properties" "$work/app.properties"
+fi
 
 # Starts the daemon in the background with its own output file and log; sets $launcher_pid.
 launch() {
@@ -70,10 +80,10 @@ launch() {
   # setsid and env both exec (a background child of this shell is no group leader), so $! is the
   # launcher's own pid and, in its new group, the group id.
   if [ "$mode" = kclrs ]; then
-    setsid env "$out" "${kclrs[@]}" run --properties "$work/app.properties" -J -Daws.cborEnabled=false \
+    setsid env "$out" "${daemon_env[@]}" "${kclrs[@]}" run --properties "$work/app.properties" -J -Daws.cborEnabled=false \
       "${kclrs_args[@]}" >"$work/daemon$n.log" 2>&1 &
   else
-    setsid env "$out" "$java_home/bin/java" -Daws.cborEnabled=false -cp "$classpath:$work" \
+    setsid env "$out" "${daemon_env[@]}" "$java_home/bin/java" -Daws.cborEnabled=false -cp "$classpath:$work" \
       software.amazon.kinesis.multilang.MultiLangDaemon --properties-file "$work/app.properties" \
       >"$work/daemon$n.log" 2>&1 &
   fi
@@ -88,45 +98,61 @@ else
   classpath=$("$here/classpath.sh")
 fi
 
-# SIGTERM to the launcher's pid, bounded wait, then the shutdown-path checks.
+# SIGTERM to the launcher's pid and the shutdown-path checks (lib.sh).
 stop_daemon() {
-  local n=$1 rc=0 i exe
-  # The launcher's pid must be the JVM itself (kclrs execs it), so the signal reaches its hook.
-  exe=$(readlink "/proc/$launcher_pid/exe" || true)
-  [ "${exe##*/}" = java ] || fail "run $n: pid $launcher_pid runs '$exe', not java: the launcher did not exec the JVM"
-  kill -TERM "$launcher_pid"
-  for ((i = 0; i < 600; i++)); do kill -0 "$launcher_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$launcher_pid" 2>/dev/null && fail "run $n: the JVM did not exit within 60 s of SIGTERM"
-  wait "$launcher_pid" || rc=$?
-  echo "e2e: run $n exit code $rc" >&2
-  [ "$rc" = 143 ] || fail "run $n: exit code $rc, expected 143 (terminated by SIGTERM after the shutdown hook); see $work/daemon$n.log"
-  grep -q "Process shutdown is complete." "$work/daemon$n.log" \
-    || fail "run $n: no 'Process shutdown is complete.' in $work/daemon$n.log"
-  # A processor inherits the run's unique output path in its environment: none may be left.
-  tool orphans --env "KCLRS_SAMPLE_OUTPUT=$work/out$n.tsv" || fail "run $n: record processor(s) left behind"
+  stop_checked "run $1" "$launcher_pid" "$work/daemon$1.log" "$work/out$1.tsv"
+}
+
+# Waits until run $1 has processed every record of the put files named after it; with kclpy-log
+# the checkpoints (at the last record of every put file so far) stand for it until the daemon's
+# log can be read (after_stop).
+wait_processed() {
+  local n=$1; shift
+  local puts=() p
+  for p in "$@"; do puts+=(--put "$p"); done
+  if [ "$output_kind" = kclpy-log ]; then
+    local all=() f
+    for f in "$work"/put*.jsonl; do all+=(--put "$f"); done
+    tool wait-checkpoints --table "$app" "${all[@]}" --timeout "$wait_secs" --pid "$launcher_pid"
+  else
+    tool wait-output "${puts[@]}" --output "$work/out$n.tsv" --timeout "$wait_secs" --pid "$launcher_pid"
+  fi
+}
+# With kclpy-log, the records each processor logged reach the daemon's log when it exits: turn
+# them into the output file, then check that every record of the put files is in it.
+after_stop() {
+  local n=$1; shift
+  [ "$output_kind" = kclpy-log ] || return 0
+  local puts=() p
+  for p in "$@"; do puts+=(--put "$p"); done
+  tool kclpy-log --log "$work/daemon$n.log" >"$work/out$n.tsv"
+  tool wait-output "${puts[@]}" --output "$work/out$n.tsv" --timeout 0 --match key \
+    || fail "run $n: records missing from the sample's log lines in $work/daemon$n.log"
 }
 
 launch 1
-tool wait-output --put "$work/put1.jsonl" --output "$work/out1.tsv" --timeout "$wait_secs" --pid "$launcher_pid" \
-  || fail "run 1: records missing; see $work/daemon1.log"
+wait_processed 1 "$work/put1.jsonl" || fail "run 1: records missing; see $work/daemon1.log"
 lap "run 1: all $first records processed"
 stop_daemon 1
 lap "run 1: SIGTERM to exit"
+after_stop 1 "$work/put1.jsonl"
 tool check-leases --table "$app" --put "$work/put1.jsonl" || fail "run 1: lease table"
 lap "run 1: lease table checked"
 
 tool put-records --stream "$stream" --prefix second --start "$first" --count "$second" >"$work/put2.jsonl"
 launch 2
-tool wait-output --put "$work/put2.jsonl" --output "$work/out2.tsv" --timeout "$wait_secs" --pid "$launcher_pid" \
-  || fail "run 2: new records missing; see $work/daemon2.log"
+wait_processed 2 "$work/put2.jsonl" || fail "run 2: new records missing; see $work/daemon2.log"
 lap "run 2: $second new records processed"
-replay=$(tool count-output --put "$work/put1.jsonl" --output "$work/out2.tsv")
+stop_daemon 2
+lap "run 2: SIGTERM to exit"
+after_stop 2 "$work/put2.jsonl"
+match=data
+[ "$output_kind" = kclpy-log ] && match=key
+replay=$(tool count-output --put "$work/put1.jsonl" --output "$work/out2.tsv" --match "$match")
 echo "e2e: run 2 replayed from run 1: $replay" >&2
 distinct=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["distinct"])' "$replay")
 [ "$distinct" -lt "$first" ] || fail "run 2 replayed all $first records of run 1: checkpoints were not used"
-stop_daemon 2
-lap "run 2: SIGTERM to exit"
 tool check-leases --table "$app" --put "$work/put1.jsonl" --put "$work/put2.jsonl" || fail "run 2: lease table"
 t_step=$t_all
 lap "total"
-echo "e2e: OK ($mode)"
+echo "e2e: OK ($label)"

@@ -88,6 +88,27 @@ fn measured(sb: &Sandbox, args: &[&str]) -> (Output, u64, Duration) {
     (out, kib, took)
 }
 
+/// [`lock_http`] under [`measured`]: output, peak RSS in KiB and wall time.
+fn lock_measured(
+    sb: &Sandbox,
+    server: &Server,
+    root: &str,
+    extra: &[&str],
+) -> (Output, u64, Duration) {
+    let url = server.url();
+    let mut args = vec![
+        "lock",
+        "--root",
+        root,
+        "--no-local-repo",
+        "--no-mvn",
+        "--repository",
+        &url,
+    ];
+    args.extend_from_slice(extra);
+    measured(sb, &args)
+}
+
 // ---------------------------------------------------------------------------------------------
 // XML: entities and DOCTYPEs in a POM, in maven-metadata.xml and in settings.xml.
 
@@ -121,18 +142,7 @@ fn xml_entities_in_a_pom_are_never_expanded_read_or_sent() {
         );
         repo.put("org/ex/evil/1/evil-1.pom", pom.as_bytes());
         repo.jar("org/ex/evil/1/evil-1.jar", 52);
-        let (out, rss, _) = measured(
-            &sb,
-            &[
-                "lock",
-                "--root",
-                "org.ex:app:1",
-                "--no-local-repo",
-                "--no-mvn",
-                "--repository",
-                &server.url(),
-            ],
-        );
+        let (out, rss, _) = lock_measured(&sb, &server, "org.ex:app:1", &[]);
         assert_exit(&sb, &out, 3);
         let err = stderr(&out);
         assert!(
@@ -285,19 +295,7 @@ fn parent_chain_100_deep_resolves() {
         repo.publish_raw(&format!("org.ex:c{i}:1"), 52, &body);
     }
     repo.publish("org.ex:leaf:1", 52, &[]);
-    let (out, rss, took) = measured(
-        &sb,
-        &[
-            "lock",
-            "--root",
-            "org.ex:c0:1",
-            "--no-local-repo",
-            "--no-mvn",
-            "--repository",
-            &server.url(),
-            "-q",
-        ],
-    );
+    let (out, rss, took) = lock_measured(&sb, &server, "org.ex:c0:1", &["-q"]);
     assert_exit(&sb, &out, 0);
     let lock = std::fs::read_to_string(sb.work().join("jars.lock")).unwrap();
     assert!(lock.contains("org.ex:leaf:1"), "{lock}");
@@ -317,18 +315,7 @@ fn recursive_interpolation_fails_clearly_in_bounded_memory() {
          <groupId>org.ex</groupId><artifactId>lib</artifactId><version>${a}</version>\
          </dependency></dependencies>",
     );
-    let (out, rss, took) = measured(
-        &sb,
-        &[
-            "lock",
-            "--root",
-            "org.ex:rec:1",
-            "--no-local-repo",
-            "--no-mvn",
-            "--repository",
-            &server.url(),
-        ],
-    );
+    let (out, rss, took) = lock_measured(&sb, &server, "org.ex:rec:1", &[]);
     assert_exit(&sb, &out, 3);
     let err = stderr(&out);
     assert!(
@@ -362,19 +349,7 @@ fn a_range_over_thousands_of_versions_picks_the_highest_fast() {
             .as_bytes(),
     );
     repo.publish("org.ex:many:50.99", 52, &[]);
-    let (out, rss, took) = measured(
-        &sb,
-        &[
-            "lock",
-            "--root",
-            "org.ex:app:1",
-            "--no-local-repo",
-            "--no-mvn",
-            "--repository",
-            &server.url(),
-            "-q",
-        ],
-    );
+    let (out, rss, took) = lock_measured(&sb, &server, "org.ex:app:1", &["-q"]);
     assert_exit(&sb, &out, 0);
     let lock = std::fs::read_to_string(sb.work().join("jars.lock")).unwrap();
     assert!(lock.contains("org.ex:many:50.99"), "{lock}");
@@ -541,19 +516,7 @@ fn hostile_jars_during_lock_fail_clearly_in_bounded_memory() {
         let server = Server::start(&repo.root);
         repo.publish_raw(&format!("org.ex:{name}:1"), 52, "");
         repo.put(&format!("org/ex/{name}/1/{name}-1.jar"), jar);
-        let (out, rss, took) = measured(
-            &sb,
-            &[
-                "lock",
-                "--root",
-                &format!("org.ex:{name}:1"),
-                "--no-local-repo",
-                "--no-mvn",
-                "--repository",
-                &server.url(),
-                "-q",
-            ],
-        );
+        let (out, rss, took) = lock_measured(&sb, &server, &format!("org.ex:{name}:1"), &["-q"]);
         if rss > worst.0 {
             worst = (rss, took, name);
         }

@@ -14,7 +14,7 @@
 //! bytes are taken as verified ([`stamp_is_fresh`]). `kclrs verify` ignores stamps and re-hashes.
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -158,58 +158,30 @@ pub fn remove_stamp(path: &Path) {
     let _ = std::fs::remove_file(stamp_path(path));
 }
 
-/// SHA-256 over a stream of bytes, counting them.
-#[derive(Clone, Debug, Default)]
-pub struct Hasher {
-    sha: sha2::Sha256,
-    pub len: u64,
+/// What [`rehash`] found.
+#[derive(Debug)]
+pub enum Rehash {
+    /// The locked bytes; `stamped` says whether the verified-stamp could be written.
+    Matches { stamped: anyhow::Result<()> },
+    /// Other bytes (their sha256 and size); the stamp, if any, has been removed.
+    Differs { sha256: String, size: u64 },
 }
 
-impl Hasher {
-    pub fn update(&mut self, bytes: &[u8]) {
-        sha2::Digest::update(&mut self.sha, bytes);
-        self.len += bytes.len() as u64;
+/// Hashes `path` again, ignoring its stamp, and records the verdict against the locked `sha256`
+/// and `size`: a match is stamped verified, a mismatch loses its stamp. The one rule shared by
+/// `verify` and the fetch's re-check under the artifact's lock. Errors are the file's read errors.
+pub fn rehash(path: &Path, sha256: &str, size: u64) -> std::io::Result<Rehash> {
+    let (sha, len) = crate::digest::hash_file(path)?;
+    if sha == sha256 && len == size {
+        return Ok(Rehash::Matches {
+            stamped: write_stamp(path, &sha),
+        });
     }
-
-    /// Lower-case hex digest.
-    pub fn finish(self) -> String {
-        hex::encode(sha2::Digest::finalize(self.sha))
-    }
-}
-
-/// Hashes a whole file; returns its lower-case hex sha256 and size.
-pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
-    hash_file_into(path, |_| Ok(()))
-}
-
-/// Hashes a whole file, handing each chunk read to `sink` too (to copy while hashing).
-pub fn hash_file_into(
-    path: &Path,
-    sink: impl FnMut(&[u8]) -> std::io::Result<()>,
-) -> std::io::Result<(String, u64)> {
-    let mut hasher = Hasher::default();
-    feed_file(path, &mut hasher, sink)?;
-    let len = hasher.len;
-    Ok((hasher.finish(), len))
-}
-
-/// Streams a whole file into `hasher` in fixed-size chunks (memory stays flat however large the
-/// file), handing each chunk to `sink` too.
-pub fn feed_file(
-    path: &Path,
-    hasher: &mut Hasher,
-    mut sink: impl FnMut(&[u8]) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let mut file = File::open(path)?;
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            return Ok(());
-        }
-        hasher.update(&buf[..n]);
-        sink(&buf[..n])?;
-    }
+    remove_stamp(path);
+    Ok(Rehash::Differs {
+        sha256: sha,
+        size: len,
+    })
 }
 
 /// Writes `bytes` to `path` via a temp file in the same folder and an atomic rename, creating
@@ -253,7 +225,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.jar");
         std::fs::write(&p, b"abc").unwrap();
-        let (sha, len) = hash_file(&p).unwrap();
+        let (sha, len) = crate::digest::hash_file(&p).unwrap();
         assert_eq!(
             sha,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

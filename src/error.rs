@@ -166,6 +166,18 @@ impl fmt::Display for Exit {
     }
 }
 
+/// An error's chain on one line (`a: b: c`), for per-artifact reasons inside a longer report.
+pub fn one_line(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !parts.last().is_some_and(|p| p.ends_with(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

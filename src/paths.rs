@@ -58,6 +58,17 @@ pub fn ensure_under(root: &Path, path: &Path) -> anyhow::Result<()> {
     }
 }
 
+/// The file name of a temp file for `path` in its own folder (same filesystem, so the final
+/// rename is atomic). Hidden and unique per process and call, so concurrent writers never share one.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    path.with_file_name(format!(
+        ".{name}.{}-{:08x}.part",
+        std::process::id(),
+        fastrand::u32(..)
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,13 +17,14 @@ use crate::cache::Cache;
 use crate::cli::LockArgs;
 use crate::env::Env;
 use crate::error::{Exit, UserError};
-use crate::fetch::RemoteRepos;
 use crate::lockfile::{Lockfile, Origin};
-use crate::maven::locking::{self, Checked, KCL_ARTIFACT, KCL_GROUP};
+use crate::locking::{self, Checked, PomCache, KCL_ARTIFACT, KCL_GROUP};
 use crate::maven::model::Platform;
 use crate::maven::resolve::Resolver;
-use crate::maven::source::{AskMvn, Chain, LocalRepo, PomCache, RepoSource};
+use crate::maven::source::{Chain, RepoSource};
 use crate::maven::Coord;
+use crate::transport::local::{AskMvn, LocalRepo};
+use crate::transport::remote::RemoteRepos;
 use crate::ui;
 
 fn usage(msg: String) -> anyhow::Error {
@@ -52,7 +53,7 @@ fn sources(args: &LockArgs, env: &Env) -> anyhow::Result<Sources> {
         .clone()
         .map(|d| Rc::new(LocalRepo::new(d)));
     let mut remote = Chain::default();
-    let remotes = RemoteRepos::new(&options, &cache, env)?;
+    let remotes = RemoteRepos::new(&options, cache.maven_dir(), env)?;
     if !remotes.is_empty() {
         remote.sources.push(Box::new(remotes));
     } else if let Some(mvn) = &options.mvn {
@@ -60,7 +61,7 @@ fn sources(args: &LockArgs, env: &Env) -> anyhow::Result<Sources> {
             env: env.clone(),
             settings_file: mvn.settings_file.clone(),
             local: LocalRepo::new(mvn.local_repo.clone()),
-            fetch: crate::maven::mvn::fetch_missing,
+            fetch: crate::transport::mvn::fetch_missing,
         }));
     }
     let remote = Rc::new(remote);

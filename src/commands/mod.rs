@@ -13,10 +13,9 @@ use crate::cli::{
 };
 use crate::env::Env;
 use crate::error::{Exit, UserError};
-use crate::fetch::{FetchOptions, HttpOptions, MvnFallback};
 use crate::launch::LaunchOptions;
 use crate::lockfile::Lockfile;
-use crate::maven::settings;
+use crate::transport::{settings, FetchOptions, HttpOptions, MvnFallback};
 use crate::ui;
 
 pub mod completions;

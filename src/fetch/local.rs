@@ -9,7 +9,8 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::cache::{self, Cache};
+use crate::cache::{self, Cache, Rehash};
+use crate::digest;
 use crate::lockfile::LockedArtifact;
 
 /// What the cache holds for one artifact, seen under its lock.
@@ -29,16 +30,15 @@ pub(super) fn check_cache(a: &LockedArtifact, cache: &Cache) -> anyhow::Result<C
         return Ok(Cached::Ready);
     }
     remove_stale_parts(&path);
-    let (sha, len) = match cache::hash_file(&path) {
-        Ok(found) => found,
+    let (sha, len) = match cache::rehash(&path, &a.sha256, a.size) {
+        Ok(Rehash::Matches { stamped }) => {
+            stamped?;
+            return Ok(Cached::Ready);
+        }
+        Ok(Rehash::Differs { sha256, size }) => (sha256, size),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Cached::Absent),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
-    if sha == a.sha256 && len == a.size {
-        cache::write_stamp(&path, &sha)?;
-        return Ok(Cached::Ready);
-    }
-    cache::remove_stamp(&path);
     std::fs::remove_file(&path)
         .with_context(|| format!("cannot remove corrupt {}", path.display()))?;
     Ok(Cached::Removed(format!(
@@ -105,9 +105,9 @@ pub(super) fn take_file(
     crate::paths::ensure_under(&cache.maven_dir(), &dest)?;
     let dir = dest.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = super::temp_path(&dest);
+    let tmp = crate::paths::temp_path(&dest);
     let sha = match std::fs::hard_link(src, &tmp) {
-        Ok(()) => cache::hash_file(&tmp).map(|(sha, _)| sha),
+        Ok(()) => digest::hash_file(&tmp).map(|(sha, _)| sha),
         Err(_) => copy_hashing(src, &tmp),
     };
     let sha = match sha {
@@ -134,5 +134,5 @@ pub(super) fn take_file(
 /// Copies `src` to a new file `dest` and returns the sha256 of the bytes written.
 pub(super) fn copy_hashing(src: &Path, dest: &Path) -> std::io::Result<String> {
     let mut output = File::create(dest)?;
-    cache::hash_file_into(src, |chunk| output.write_all(chunk)).map(|(sha, _)| sha)
+    digest::hash_file_into(src, |chunk| output.write_all(chunk)).map(|(sha, _)| sha)
 }

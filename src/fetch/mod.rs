@@ -1,4 +1,5 @@
-//! Getting every artifact of a lockfile into the kclrs cache, byte-for-byte as locked.
+//! The fetch operation: getting every artifact of a lockfile into the kclrs cache, byte-for-byte
+//! as locked, over the sources of [`crate::transport`] (see ARCHITECTURE.md for the layers).
 //!
 //! Sources are tried in the documented order: the cache itself (trusted through its verified
 //! stamps, so a warm run hashes nothing), the local Maven repository (any file there is hashed
@@ -9,14 +10,11 @@
 //! trusts can be partial or wrong. `download-jars` and `run` both call [`ensure_jars`].
 
 mod dest;
-mod http;
+mod download;
 mod local;
-mod progress;
-mod repo;
 mod verify;
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
 
 use anyhow::Context;
 
@@ -24,87 +22,14 @@ use crate::cache::{self, Cache};
 use crate::env::Env;
 use crate::error::{Exit, UserError};
 use crate::lockfile::{LockedArtifact, Lockfile};
-use crate::maven::settings::Remote;
-use crate::maven::source::MvnFetch;
 use crate::maven::Coord;
+// `dest` names temp files as every writer does.
+use crate::paths::temp_path;
+use crate::transport::local::MvnFetch;
+use crate::transport::FetchOptions;
 
 pub use dest::{dest_names, materialize, DestReport};
-pub use repo::RemoteRepos;
 pub use verify::{verify_cache, VerifyEntry, VerifyStatus};
-
-/// Network behaviour: timeouts, retries and redirects.
-#[derive(Clone, Debug)]
-pub struct HttpOptions {
-    pub connect_timeout: Duration,
-    /// Longest silence allowed while waiting for response bytes.
-    pub read_timeout: Duration,
-    /// Extra attempts per URL after a connect error, timeout, 5xx or 429.
-    pub retries: u32,
-    /// First backoff delay; doubles with each retry, with jitter.
-    pub backoff_base: Duration,
-    /// Upper bound of any single wait, including a server's `Retry-After`.
-    pub max_wait: Duration,
-    pub max_redirects: usize,
-    /// Longest a single file may take from one repository, retries included.
-    pub file_deadline: Duration,
-}
-
-impl Default for HttpOptions {
-    fn default() -> Self {
-        HttpOptions {
-            connect_timeout: Duration::from_secs(10),
-            read_timeout: Duration::from_secs(30),
-            retries: 4,
-            backoff_base: Duration::from_millis(250),
-            max_wait: Duration::from_secs(30),
-            max_redirects: 10,
-            // A 30 MB jar at 1 Mbit/s takes 240 s.
-            file_deadline: Duration::from_secs(300),
-        }
-    }
-}
-
-/// How `mvn` is asked for artifacts nothing else could provide.
-#[derive(Clone, Debug)]
-pub struct MvnFallback {
-    /// `--settings` file handed to Maven, if any.
-    pub settings_file: Option<PathBuf>,
-    /// The local repository Maven downloads into and kclrs then reads.
-    pub local_repo: PathBuf,
-}
-
-/// Where artifacts may come from and how to fetch them.
-#[derive(Clone, Debug)]
-pub struct FetchOptions {
-    /// Remote repositories in order; empty when offline or none is configured.
-    pub remotes: Vec<Remote>,
-    /// The local Maven repository to reuse verified files from (`None`: `--no-local-repo`).
-    pub local_repo: Option<PathBuf>,
-    /// `None` when offline or `--no-mvn`.
-    pub mvn: Option<MvnFallback>,
-    pub offline: bool,
-    /// Parallel downloads.
-    pub jobs: usize,
-    /// Draw progress bars on stderr.
-    pub progress: bool,
-    pub http: HttpOptions,
-}
-
-impl FetchOptions {
-    /// Options that only look at the kclrs cache (for commands that must not fetch, such as
-    /// `print-classpath`): offline, no local repository, no `mvn`.
-    pub fn cache_only() -> FetchOptions {
-        FetchOptions {
-            remotes: Vec::new(),
-            local_repo: None,
-            mvn: None,
-            offline: true,
-            jobs: 1,
-            progress: false,
-            http: HttpOptions::default(),
-        }
-    }
-}
 
 /// Where the bytes of one artifact came from in this run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -192,7 +117,13 @@ pub fn ensure_jars(
     options: &FetchOptions,
     env: &Env,
 ) -> anyhow::Result<Report> {
-    ensure_jars_with(lock, cache, options, env, crate::maven::mvn::fetch_missing)
+    ensure_jars_with(
+        lock,
+        cache,
+        options,
+        env,
+        crate::transport::mvn::fetch_missing,
+    )
 }
 
 fn ensure_jars_with(
@@ -225,7 +156,7 @@ fn ensure_jars_with(
     for a in &wanted {
         crate::paths::ensure_under(&cache.maven_dir(), &cache.artifact_path(&a.coord))?;
     }
-    let outcomes = http::fetch_all(&wanted, cache, options, env)?;
+    let outcomes = download::fetch_all(&wanted, cache, options, env)?;
     let mut missing: Vec<(usize, Vec<String>)> = Vec::new();
     for (&i, outcome) in pending.iter().zip(outcomes) {
         match outcome {
@@ -244,10 +175,12 @@ fn ensure_jars_with(
             let asked = mvn_fetch(env, &coords, mvn.settings_file.as_deref(), &mvn.local_repo);
             mvn_state = match &asked {
                 Ok(()) => MvnState::Ran,
-                Err(_) if crate::maven::mvn::find_mvn(env).is_none() => MvnState::NotFound,
+                Err(_) if crate::transport::mvn::find_mvn(env).is_none() => MvnState::NotFound,
                 Err(_) => MvnState::Failed,
             };
-            let failure = asked.err().map(|e| format!("mvn: {}", one_line(&e)));
+            let failure = asked
+                .err()
+                .map(|e| format!("mvn: {}", crate::error::one_line(&e)));
             let mut still = Vec::new();
             for (i, mut why) in missing {
                 let a = &lock.artifacts[i];
@@ -294,18 +227,6 @@ fn fetched(a: &LockedArtifact, path: PathBuf, source: Source, origin: Option<Str
         from_cache: source == Source::Cache,
         downloaded: matches!(source, Source::Remote | Source::Mvn),
     }
-}
-
-/// An error's chain on one line (`a: b: c`), for per-artifact reasons inside a longer report.
-fn one_line(err: &anyhow::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for cause in err.chain() {
-        let text = cause.to_string();
-        if !parts.last().is_some_and(|p| p.ends_with(&text)) {
-            parts.push(text);
-        }
-    }
-    parts.join(": ")
 }
 
 /// Whether the `mvn` fallback ran, and how it ended; decides the hint of a missing-artifact error.
@@ -443,83 +364,13 @@ fn missing_error(
     })
 }
 
-/// `scheme://user:pass@host/…` → `scheme://***@host/…`, so no message ever shows a password.
-/// Text that does not parse as a URL gets [`redact_raw_url`]'s blunter treatment.
-pub fn redact_url(url: &str) -> String {
-    if reqwest::Url::parse(url).is_err() {
-        return redact_raw_url(url);
-    }
-    let Some(scheme_end) = url.find("://") else {
-        return redact_raw_url(url);
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}***{}", &url[..scheme_end + 3], &rest[at..]),
-        None => url.to_string(),
-    }
-}
-
-/// Text a person gave as a URL, for a message saying it is not usable: everything between the
-/// scheme and the *last* `@` is hidden. Where the user-info ends cannot be known when the URL does
-/// not parse (an unencoded `/`, `?` or `#` in the password, `http//` for `http://`), so this
-/// hides too much rather than too little; only a leading `scheme:/…` or `scheme//` is kept.
-pub fn redact_raw_url(raw: &str) -> String {
-    let Some(at) = raw.rfind('@') else {
-        return raw.to_string();
-    };
-    let scheme = raw
-        .find(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)))
-        .unwrap_or(0);
-    let after = &raw[scheme..];
-    let seps = after.len() - after.trim_start_matches([':', '/']).len();
-    let keep = if after[..seps].contains('/') {
-        scheme + seps
-    } else {
-        0
-    };
-    format!("{}***{}", &raw[..keep.min(at)], &raw[at..])
-}
-
-/// `text` (such as Maven's output) with the user-info of every `scheme://…@` URL in it hidden:
-/// from the `://` to the last `@` before the next whitespace or quote.
-pub fn redact_urls_in(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("://") {
-        let (head, tail) = rest.split_at(i + 3);
-        out.push_str(head);
-        let end = tail
-            .find(|c: char| c.is_whitespace() || "\"'<>`".contains(c))
-            .unwrap_or(tail.len());
-        match tail[..end].rfind('@') {
-            Some(at) => {
-                out.push_str("***");
-                rest = &tail[at..];
-            }
-            None => rest = tail,
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The file name of a temp file for `path` in its own folder (same filesystem, so the final
-/// rename is atomic). Hidden and unique per process and call, so concurrent writers never share one.
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    path.with_file_name(format!(
-        ".{name}.{}-{:08x}.part",
-        std::process::id(),
-        fastrand::u32(..)
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::lockfile::Origin;
+    use crate::transport::MvnFallback;
     use sha2::Digest;
+    use std::path::Path;
     use std::sync::Mutex;
 
     /// Calls of the fake `mvn`: the coordinates it was asked for.
@@ -597,45 +448,6 @@ mod tests {
         assert_eq!(
             std::fs::read(cache.artifact_path(&lock.artifacts[1].coord)).unwrap(),
             b"good bytes"
-        );
-    }
-
-    #[test]
-    fn redacts_credentials_in_urls() {
-        assert_eq!(
-            redact_url("https://u:secret@h:8/a/b@c"),
-            "https://***@h:8/a/b@c"
-        );
-        assert_eq!(redact_url("http://h/x"), "http://h/x");
-        assert_eq!(redact_url("file:///tmp/r"), "file:///tmp/r");
-        assert_eq!(redact_url("no url"), "no url");
-    }
-
-    #[test]
-    fn unparsable_urls_hide_everything_up_to_the_last_at() {
-        let cases = [
-            ("http://user:S3CRET#pw@h/r", "http://***@h/r"),
-            ("http://user:S3/CRET@h/r", "http://***@h/r"),
-            ("http://user:S3?CRET@h/r", "http://***@h/r"),
-            ("http://user:p@ss@h/r", "http://***@h/r"),
-            ("http//user:S3CRET@h/r", "http//***@h/r"),
-            ("user:S3CRET@h/r", "***@h/r"),
-            ("http://h/r", "http://h/r"),
-        ];
-        for (raw, want) in cases {
-            assert_eq!(redact_raw_url(raw), want, "{raw}");
-            assert!(!redact_url(raw).contains("S3"), "{raw}");
-        }
-    }
-
-    #[test]
-    fn urls_inside_text_lose_their_user_info() {
-        let text = "from/to corp (http://user:S3cret@127.0.0.1:9/repo): transfer failed for \
-                    http://127.0.0.1:9/repo/x.pom; see 'https://a:b@c/d' or file:///tmp/r";
-        assert_eq!(
-            redact_urls_in(text),
-            "from/to corp (http://***@127.0.0.1:9/repo): transfer failed for \
-             http://127.0.0.1:9/repo/x.pom; see 'https://***@c/d' or file:///tmp/r"
         );
     }
 }

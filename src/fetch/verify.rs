@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::cache::{self, Cache};
+use crate::cache::{self, Cache, Rehash};
 use crate::lockfile::{LockedArtifact, Lockfile};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -71,17 +71,16 @@ fn check(a: &LockedArtifact, cache: &Cache) -> VerifyEntry {
         actual_sha256: None,
         actual_size: None,
     };
-    let Ok((sha, len)) = cache::hash_file(&path) else {
-        cache::remove_stamp(&path);
-        return entry;
+    let (status, sha, len) = match cache::rehash(&path, &a.sha256, a.size) {
+        // A stamp that cannot be written only costs the next run a re-hash.
+        Ok(Rehash::Matches { stamped: _ }) => (VerifyStatus::Ok, a.sha256.clone(), a.size),
+        Ok(Rehash::Differs { sha256, size }) => (VerifyStatus::Corrupt, sha256, size),
+        Err(_) => {
+            cache::remove_stamp(&path);
+            return entry;
+        }
     };
-    entry.status = if sha == a.sha256 && len == a.size {
-        let _ = cache::write_stamp(&path, &sha);
-        VerifyStatus::Ok
-    } else {
-        cache::remove_stamp(&path);
-        VerifyStatus::Corrupt
-    };
+    entry.status = status;
     entry.actual_sha256 = Some(sha);
     entry.actual_size = Some(len);
     entry

@@ -1,15 +1,14 @@
 //! Maven concepts kclrs needs without running Maven: coordinates and the repository layout,
-//! version ordering, POM parsing, dependency resolution with Maven's rules, `maven-metadata.xml`
-//! and the user's `settings.xml` (local repository, mirrors, servers, proxies).
+//! version ordering, POM parsing, the effective model, dependency resolution with Maven's rules
+//! and `maven-metadata.xml`. The resolver reads POMs and metadata through the [`source::RepoSource`]
+//! seam and never knows the kclrs cache, the lockfile or the network (those live in `transport`,
+//! `cache`, `lockfile` and the operations above them).
 
 pub mod coord;
-pub mod locking;
 pub mod metadata;
 pub mod model;
-pub mod mvn;
 pub mod pom;
 pub mod resolve;
-pub mod settings;
 pub mod source;
 pub mod version;
 

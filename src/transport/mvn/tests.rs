@@ -279,8 +279,8 @@ fn real_mvn_fetches_exactly_the_asked_artifacts_from_a_file_repository() {
     .unwrap();
     // kclrs itself sees no remote in that file.
     let env = real_env(&home, sandbox.path());
-    let loaded = crate::maven::settings::load(&env, Some(&settings)).unwrap();
-    assert!(crate::maven::settings::remotes(&env, &[], &loaded)
+    let loaded = crate::transport::settings::load(&env, Some(&settings)).unwrap();
+    assert!(crate::transport::settings::remotes(&env, &[], &loaded)
         .unwrap()
         .is_empty());
 

@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use reqwest::Url;
 
+use super::url::redact_raw_url;
 use crate::env::Env;
 use crate::error::{line_col, Exit, UserError};
-use crate::fetch::redact_raw_url;
 use crate::xml;
 
 /// Basic-auth credentials from a `<server>` entry.
@@ -204,7 +204,7 @@ pub fn global_settings_file(env: &Env) -> Option<PathBuf> {
         .iter()
         .filter_map(|var| env.var_os(var))
         .map(|home| env.absolute(Path::new(home)));
-    let from_path = crate::maven::mvn::find_mvn(env)
+    let from_path = super::mvn::find_mvn(env)
         .and_then(|mvn| std::fs::canonicalize(mvn).ok())
         .and_then(|mvn| Some(mvn.parent()?.parent()?.to_path_buf()));
     from_vars
@@ -300,7 +300,7 @@ fn syntax_error(file: &Path, text: &str, error: &xml::XmlError) -> anyhow::Error
 
 /// Replaces `${env.NAME}` and `${user.home}` as Maven does; other or unset expressions stay as written.
 fn interpolate(env: &Env, text: &str) -> String {
-    super::model::substitute(text, |key| {
+    crate::maven::model::substitute(text, |key| {
         if key == "user.home" {
             env.home.as_ref().map(|h| h.to_string_lossy().into_owned())
         } else {

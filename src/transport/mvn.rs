@@ -272,7 +272,7 @@ fn write_pom(dir: &Path, artifact_id: &str, body: &str) -> anyhow::Result<PathBu
 /// last lines. Colour codes, which Maven prints even in batch mode, are dropped, and so is the
 /// user-info of every URL: Maven names a mirror by its URL as written, password included.
 fn tail(text: &str) -> String {
-    let plain = crate::fetch::redact_urls_in(&strip_ansi(text));
+    let plain = super::url::redact_urls_in(&strip_ansi(text));
     let lines: Vec<&str> = plain.lines().filter(|l| !l.trim().is_empty()).collect();
     let errors: Vec<&str> = lines
         .iter()

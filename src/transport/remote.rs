@@ -8,23 +8,25 @@
 //! has is left out of the answer ("not found"), but when a remote failed in another way (5xx after
 //! the retries, 403, a connection that kept breaking) the batch fails with exit code 5 naming the
 //! URL: taking such a file as absent could silently change the resolution. Metadata documents are
-//! gathered from every remote, as Maven merges version lists. Bodies land in a temp file in the
-//! kclrs cache and are read back; what is kept is the caller's choice (POMs by
-//! [`crate::maven::source::PomCache`], jars once their checksums were compared).
+//! gathered from every remote, as Maven merges version lists. Bodies land in a temp file in a
+//! scratch folder the caller names (the kclrs cache's Maven folder) and are read back; what is
+//! kept is the caller's choice (POMs by the lock's POM cache, jars once their checksums were
+//! compared).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
 use futures_util::StreamExt;
 
-use super::http::{self, Attempt, Endpoint};
-use super::progress::Progress;
-use super::{one_line, redact_url, FetchOptions, HttpOptions};
-use crate::cache::Cache;
+use super::http::{self, Endpoint, Got};
+use super::local::LocalRepo;
+use super::url::{redact_url, repo_url};
+use super::{FetchOptions, HttpOptions};
 use crate::env::Env;
 use crate::error::{Exit, UserError};
-use crate::maven::source::{stated_checksum, FetchedFile, LocalRepo, RepoFile, RepoSource};
+use crate::maven::source::{stated_checksum, FetchedFile, RepoFile, RepoSource};
+use crate::progress::Progress;
 
 /// The configured remotes (http, https and file URLs), in order.
 #[derive(Debug)]
@@ -46,8 +48,8 @@ struct Shared {
 }
 
 impl RemoteRepos {
-    /// The remotes of `options` (none when offline), receiving into `cache`.
-    pub fn new(options: &FetchOptions, cache: &Cache, env: &Env) -> anyhow::Result<RemoteRepos> {
+    /// The remotes of `options` (none when offline), receiving bodies into `scratch`.
+    pub fn new(options: &FetchOptions, scratch: PathBuf, env: &Env) -> anyhow::Result<RemoteRepos> {
         let endpoints = if options.offline {
             Vec::new()
         } else {
@@ -62,7 +64,7 @@ impl RemoteRepos {
             shared: Arc::new(Shared {
                 endpoints,
                 http: options.http.clone(),
-                scratch: cache.maven_dir(),
+                scratch,
             }),
             jobs: options.jobs.max(1),
             progress: options.progress,
@@ -138,7 +140,7 @@ async fn one_file(
     let mut got = Vec::new();
     let mut why = Vec::new();
     for endpoint in &shared.endpoints {
-        let url = http::repo_url(&endpoint.remote.url, &repo_path);
+        let url = repo_url(&endpoint.remote.url, &repo_path);
         let shown = redact_url(&url);
         let mut found = from_endpoint(shared, progress, endpoint, &url, &file).await?;
         if let (Ok(poms), RepoFile::Pom(coord)) = (&found, &file) {
@@ -175,7 +177,7 @@ async fn from_endpoint(
     file: &RepoFile,
 ) -> anyhow::Result<Result<Vec<FetchedFile>, Miss>> {
     let Some(client) = &endpoint.client else {
-        return from_folder(url, file).await;
+        return from_folder(endpoint, file).await;
     };
     Ok(get(shared, progress, endpoint, client, url, file)
         .await?
@@ -216,11 +218,11 @@ fn check_pom(poms: &[FetchedFile], sums: Result<Vec<FetchedFile>, Miss>) -> Resu
 
 /// A `file:` remote is a folder in Maven layout, read like the local repository (so a copy of a
 /// local repository works too, with its `maven-metadata-<id>.xml` files).
-async fn from_folder(url: &str, file: &RepoFile) -> anyhow::Result<Result<Vec<FetchedFile>, Miss>> {
-    let base = url
-        .strip_suffix(&file.repo_path())
-        .and_then(http::file_url_path);
-    let Some(base) = base else {
+async fn from_folder(
+    endpoint: &Endpoint,
+    file: &RepoFile,
+) -> anyhow::Result<Result<Vec<FetchedFile>, Miss>> {
+    let Some(base) = endpoint.folder.clone() else {
         return Ok(Err(Some("not a usable file URL".into())));
     };
     let file = file.clone();
@@ -246,35 +248,26 @@ async fn get(
     let repo_path = repo_path.as_str();
     let dest = crate::paths::join_repo_path(&shared.scratch, repo_path);
     crate::paths::ensure_under(&shared.scratch, &dest)?;
-    let dir = dest.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let part = super::temp_path(&dest);
     let name = repo_path.rsplit('/').next().unwrap_or(repo_path);
     let bar = progress.file(name, 0);
-    let result = http::download(
+    let (part, got) = http::get_to_temp(
         &shared.http,
         client,
         &endpoint.remote,
         url,
         None,
         file.max_size(),
-        &part,
+        &dest,
         &bar,
     )
-    .await;
+    .await?;
     drop(bar);
-    let answer = match result {
-        Ok(Attempt::Done(_)) => std::fs::read(&part)
+    let answer = match got {
+        Got::Done(_) => std::fs::read(&part)
             .map(Ok)
             .with_context(|| format!("cannot read {}", part.display())),
-        Ok(Attempt::NotFound(_)) => Ok(Err(None)),
-        Ok(
-            Attempt::Fatal(reason)
-            | Attempt::Retry(reason, _)
-            | Attempt::Restart(reason)
-            | Attempt::Unreachable(reason),
-        ) => Ok(Err(Some(reason))),
-        Err(e) => Ok(Err(Some(one_line(&e)))),
+        Got::NotFound(_) => Ok(Err(None)),
+        Got::Failed(reason) | Got::Unreachable(reason) => Ok(Err(Some(reason))),
     };
     let _ = std::fs::remove_file(&part);
     answer

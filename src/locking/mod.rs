@@ -1,5 +1,7 @@
-//! Turning a resolved closure into a `jars.lock`: fetch each jar once, hash it, cross-check the
-//! repository's own checksum files, and find the Java feature version its classes need.
+//! The locking operation: turning a resolved closure into `jars.lock` entries. Fetch each jar once
+//! (through any [`RepoSource`]), hash it, cross-check the repository's own checksum files, find
+//! the Java feature version its classes need, and keep it in the kclrs cache. It sits above the
+//! Maven model, the transport and the store (see ARCHITECTURE.md); `commands/lock.rs` drives it.
 //!
 //! Also the input hash that `lock --check` compares: it covers exactly what decides the result
 //! (roots, exclusions, the platform profiles are judged for, the lock format and resolver
@@ -8,15 +10,19 @@
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
-use super::model::{type_on_classpath, Platform};
-use super::resolve::{Request, Resolution};
-use super::source::{FetchedFile, RepoFile, RepoSource};
-use super::Coord;
 use crate::cache::{self, Cache};
 use crate::classfile::JarError;
 use crate::env::Env;
 use crate::error::{Exit, UserError};
 use crate::lockfile::{LockedArtifact, FORMAT_VERSION};
+use crate::maven::model::{type_on_classpath, Platform};
+use crate::maven::resolve::{Request, Resolution};
+use crate::maven::source::{FetchedFile, RepoFile, RepoSource};
+use crate::maven::Coord;
+
+mod pom_cache;
+
+pub use pom_cache::PomCache;
 
 /// Bumped whenever a resolution rule changes, so older locks show up as stale.
 pub const RESOLVER_VERSION: u32 = 1;
@@ -256,7 +262,7 @@ fn check(coord: &Coord, jar: &FetchedFile, sums: &[&FetchedFile]) -> anyhow::Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::maven::source::LocalRepo;
+    use crate::transport::local::LocalRepo;
 
     #[test]
     fn input_hash_depends_on_roots_and_excludes_only() {

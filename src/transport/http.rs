@@ -1,101 +1,46 @@
-//! The async half of the fetch: for each artifact not already verified in the cache, take its
-//! lock, re-check the cache, try the local repository, then each remote in order; up to `jobs`
-//! artifacts at a time on one tokio runtime and one keep-alive HTTP client per proxy setting.
+//! The HTTP(S) transport: one keep-alive client per proxy setting, the redirect policy, and
+//! [`get_to_temp`], which GETs one URL into a temp file with retries and reports what came of it.
+//! It knows remotes and URLs only; what a body is for (a locked jar, a POM) is the caller's business.
 //!
-//! A download streams into a temp file next to its final path while hashing; the body is cut off
-//! one byte past the locked size; the file is renamed into place only when size and sha256 match.
-//! Connect errors, timeouts, 5xx and 429 are retried with exponential backoff and jitter (a
+//! A download streams into a temp file next to its final path while hashing; with an expected size
+//! the body is cut off one byte past it (the caller renames the file into place only when size and
+//! sha256 match). Connect errors, timeouts, 5xx and 429 are retried with exponential backoff and jitter (a
 //! `Retry-After` is honoured, capped); a body that broke off is resumed with `Range` and appended
 //! to only when the answer is a 206 for exactly the missing range. A 404 moves on to the next
 //! repository; a checksum mismatch is reported and never retried from the same URL.
 
 use std::fs::File;
 use std::io::Write;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
-use futures_util::StreamExt;
 use reqwest::header::{HeaderMap, CONTENT_RANGE, RANGE, RETRY_AFTER};
 use reqwest::StatusCode;
 
-use super::local::{self, Cached};
-use super::progress::{FileBar, Progress};
-use super::{
-    fetched, one_line, redact_raw_url, redact_url, FetchOptions, HttpOptions, Outcome, Source,
-};
-use crate::cache::{self, Cache, Hasher};
-use crate::error::{Exit, UserError};
-use crate::lockfile::LockedArtifact;
-use crate::maven::settings::Remote;
+use super::settings::Remote;
+use super::url::{file_url_path, redact_raw_url, redact_url};
+use super::HttpOptions;
+use crate::digest::{self, Hasher};
+use crate::error::one_line;
+use crate::progress::FileBar;
 
-/// One remote with the client that talks to it (`None` for `file://` remotes).
+/// One remote with how to reach it: an HTTP client, or for a `file:` remote its folder.
 #[derive(Debug)]
-pub(super) struct Endpoint {
-    pub(super) remote: Remote,
-    pub(super) client: Option<reqwest::Client>,
+pub struct Endpoint {
+    pub remote: Remote,
+    /// `None` for `file:` remotes.
+    pub client: Option<reqwest::Client>,
+    /// The Maven-layout folder of a `file:` remote (`None` when its URL names no usable path).
+    pub folder: Option<PathBuf>,
     /// Set once a download from this remote could not connect through all its retries (refused,
     /// TLS failure, no such host): the remote is given up on as a whole, so 131 jars do not each
     /// wait out the same retries, and every artifact reports the same one line.
-    pub(super) unreachable: std::sync::OnceLock<String>,
-}
-
-/// Shared, read-only state of one fetch.
-#[derive(Debug)]
-struct Job {
-    cache: Cache,
-    options: FetchOptions,
-    endpoints: Vec<Endpoint>,
-    progress: Progress,
-}
-
-/// Fetches `wanted` (in that order in the result); `Missing` lists why each source failed.
-pub(super) fn fetch_all(
-    wanted: &[&LockedArtifact],
-    cache: &Cache,
-    options: &FetchOptions,
-    env: &crate::env::Env,
-) -> anyhow::Result<Vec<Outcome>> {
-    let runtime = runtime()?;
-    let endpoints = if options.offline {
-        Vec::new()
-    } else {
-        endpoints(&options.remotes, &options.http)?
-    };
-    let total: u64 = wanted.iter().map(|a| a.size).sum();
-    let job = Arc::new(Job {
-        cache: cache.clone(),
-        options: options.clone(),
-        endpoints,
-        progress: Progress::new(options.progress, total, env),
-    });
-    let owned: Vec<LockedArtifact> = wanted.iter().map(|a| (*a).clone()).collect();
-    let work = futures_util::stream::iter(owned.into_iter().enumerate().map(|(i, a)| {
-        let job = Arc::clone(&job);
-        async move { (i, one(&job, a).await) }
-    }))
-    .buffer_unordered(options.jobs.max(1))
-    .collect::<Vec<_>>();
-    // Ctrl-C: drop every download (their file lines go with them), clear the overall bar and
-    // say so once. Temp files left behind are removed by the next run under each artifact's lock.
-    let finished = runtime.block_on(async {
-        tokio::select! {
-            outcomes = work => Some(outcomes),
-            _ = tokio::signal::ctrl_c() => None,
-        }
-    });
-    job.progress.finish();
-    let Some(mut outcomes) = finished else {
-        runtime.shutdown_background();
-        return Err(UserError::new(Exit::Interrupted, "interrupted").into());
-    };
-    outcomes.sort_by_key(|(i, _)| *i);
-    Ok(outcomes.into_iter().map(|(_, o)| o).collect())
+    pub unreachable: std::sync::OnceLock<String>,
 }
 
 /// The async runtime of one fetch: two workers are plenty for I/O-bound work.
-pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -104,7 +49,7 @@ pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// Builds one client for all remotes without their own proxy, one per remote with one.
-pub(super) fn endpoints(remotes: &[Remote], http: &HttpOptions) -> anyhow::Result<Vec<Endpoint>> {
+pub fn endpoints(remotes: &[Remote], http: &HttpOptions) -> anyhow::Result<Vec<Endpoint>> {
     let mut shared: Option<reqwest::Client> = None;
     let mut out = Vec::with_capacity(remotes.len());
     for remote in remotes {
@@ -118,9 +63,14 @@ pub(super) fn endpoints(remotes: &[Remote], http: &HttpOptions) -> anyhow::Resul
             }
             shared.clone()
         };
+        let folder = client
+            .is_none()
+            .then(|| file_url_path(&remote.url))
+            .flatten();
         out.push(Endpoint {
             remote: remote.clone(),
             client,
+            folder,
             unreachable: std::sync::OnceLock::new(),
         });
     }
@@ -181,15 +131,8 @@ fn client(remote: &Remote, http: &HttpOptions) -> anyhow::Result<reqwest::Client
         .with_context(|| format!("cannot set up an HTTP client for repository {}", remote.id))
 }
 
-/// Everything for one artifact, under its cross-process lock.
-async fn one(job: &Arc<Job>, a: LockedArtifact) -> Outcome {
-    match one_inner(job, &a).await {
-        Ok(outcome) => outcome,
-        Err(e) => Outcome::Missing(vec![one_line(&e)]),
-    }
-}
-
-pub(super) async fn blocking<T: Send + 'static>(
+/// Runs blocking file work off the async workers.
+pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
 ) -> anyhow::Result<T> {
     tokio::task::spawn_blocking(f)
@@ -197,148 +140,50 @@ pub(super) async fn blocking<T: Send + 'static>(
         .context("a file task stopped unexpectedly")?
 }
 
-async fn one_inner(job: &Arc<Job>, a: &LockedArtifact) -> anyhow::Result<Outcome> {
-    let path = job.cache.artifact_path(&a.coord);
-    let (cache, art) = (job.cache.clone(), a.clone());
-    let _lock = blocking(move || cache.lock_artifact(&art.coord, &art.sha256)).await?;
-    let (cache, art) = (job.cache.clone(), a.clone());
-    let mut why = Vec::new();
-    match blocking(move || local::check_cache(&art, &cache)).await? {
-        Cached::Ready => {
-            job.progress.add(a.size);
-            return Ok(Outcome::Ready(fetched(a, path, Source::Cache, None)));
-        }
-        Cached::Absent => {}
-        Cached::Removed(reason) => {
-            job.progress.warn(&format!("{}: {reason}", a.coord));
-            why.push(reason);
-        }
-    }
-    if let Some(repo) = &job.options.local_repo {
-        let (cache, art, repo) = (job.cache.clone(), a.clone(), repo.clone());
-        match blocking(move || local::take_from_local_repo(&art, &cache, &repo)).await? {
-            Ok(origin) => {
-                job.progress.add(a.size);
-                let f = fetched(a, path, Source::LocalRepo, Some(origin));
-                return Ok(Outcome::Ready(f));
-            }
-            Err(reason) => why.push(reason),
-        }
-    }
-    if job.options.offline {
-        why.push(
-            "offline (--offline or <offline> in settings.xml): no remote repository tried".into(),
-        );
-    } else if job.endpoints.is_empty() {
-        why.push("no remote repository is configured".into());
-    }
-    for (index, endpoint) in job.endpoints.iter().enumerate() {
-        match from_remote(job, index, endpoint, a, &path).await? {
-            Ok(origin) => {
-                let f = fetched(a, path, Source::Remote, Some(origin));
-                return Ok(Outcome::Ready(f));
-            }
-            Err(reason) => why.push(reason),
-        }
-    }
-    Ok(Outcome::Missing(why))
+/// What one GET into a temp file came to, after the transport's retries.
+#[derive(Debug)]
+pub enum Got {
+    /// The whole body (at the expected size, when one was given) is in the temp file: its sha256.
+    Done(String),
+    NotFound(StatusCode),
+    /// Why this URL did not give the file; never shows credentials.
+    Failed(String),
+    /// No attempt could connect (refused, TLS handshake, name resolution): the host is the problem.
+    Unreachable(String),
 }
 
-/// `base` + repository path; the base may or may not end in `/`.
-pub(super) fn repo_url(base: &str, repo_path: &str) -> String {
-    format!("{}/{repo_path}", base.trim_end_matches('/'))
-}
-
-/// The local path of a `file:` URL.
-pub(super) fn file_url_path(url: &str) -> Option<std::path::PathBuf> {
-    reqwest::Url::parse(url).ok()?.to_file_path().ok()
-}
-
-/// Tries one remote: `Ok(Ok(origin))` when the cache now holds the artifact, `Ok(Err(reason))`
-/// when this remote could not provide it.
-async fn from_remote(
-    job: &Arc<Job>,
-    index: usize,
-    endpoint: &Endpoint,
-    a: &LockedArtifact,
-    path: &Path,
-) -> anyhow::Result<Result<String, String>> {
-    let remote = &endpoint.remote;
-    let url = repo_url(&remote.url, &a.coord.repo_path());
-    let origin = format!("{} ({})", remote.id, redact_url(&url));
-    let shown = format!("repository {origin}");
-    let Some(client) = &endpoint.client else {
-        let Some(file) = file_url_path(&url) else {
-            return Ok(Err(format!("{shown}: not a usable file URL")));
-        };
-        let (cache, art) = (job.cache.clone(), a.clone());
-        let taken = blocking(move || local::take_file(&art, &cache, &file, "that folder")).await?;
-        if taken.is_ok() {
-            job.progress.add(a.size);
-        }
-        return Ok(taken.map(|_| origin).map_err(|e| format!("{shown}: {e}")));
-    };
-    if let Some(down) = endpoint.unreachable.get() {
-        return Ok(Err(down.clone()));
-    }
-    let dir = path.parent().unwrap_or(Path::new("."));
+/// GETs `url` into a fresh temp file next to `dest` (same folder, so the caller's rename is
+/// atomic), with the retries of `http`. Returns the temp file and what came of it; the caller
+/// renames or removes it. `size` and `cap`: see [`download`].
+#[allow(clippy::too_many_arguments)]
+pub async fn get_to_temp(
+    http: &HttpOptions,
+    client: &reqwest::Client,
+    remote: &Remote,
+    url: &str,
+    size: Option<u64>,
+    cap: u64,
+    dest: &Path,
+    bar: &FileBar,
+) -> anyhow::Result<(PathBuf, Got)> {
+    let dir = dest.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let part = super::temp_path(path);
-    let bar = job.progress.file(&a.coord.file_name(), a.size);
-    let result = download(
-        &job.options.http,
-        client,
-        remote,
-        &url,
-        Some(a.size),
-        a.size,
-        &part,
-        &bar,
-    )
-    .await;
-    drop(bar);
-    let answer = match result {
-        Ok(Attempt::Done(sha)) if sha == a.sha256 => {
-            std::fs::rename(&part, path)
-                .with_context(|| format!("cannot move {} into place", path.display()))?;
-            cache::write_stamp(path, &sha)?;
-            return Ok(Ok(origin));
-        }
-        Ok(Attempt::Done(sha)) => {
-            let answer = format!(
-                "checksum mismatch from {shown}: expected sha256 {}, got {sha}",
-                a.sha256
-            );
-            // Loud even when a later repository has the right bytes: someone serves wrong ones.
-            // (Without a next repository the final error reports it.)
-            if index + 1 < job.endpoints.len() {
-                let msg = format!("{}: {answer}; trying the next repository", a.coord);
-                job.progress.warn(&msg);
-            }
-            answer
-        }
-        Ok(Attempt::NotFound(status)) => format!("{shown}: not found ({status})"),
-        Ok(Attempt::Unreachable(reason)) => {
-            // The first to give up words it for all: the same line for every artifact.
-            let base = redact_url(&remote.url);
-            let id = &remote.id;
-            endpoint
-                .unreachable
-                .get_or_init(|| format!("repository {id} ({base}) is unreachable: {reason}"))
-                .clone()
-        }
+    let part = crate::paths::temp_path(dest);
+    let got = match download(http, client, remote, url, size, cap, &part, bar).await {
+        Ok(Attempt::Done(sha)) => Got::Done(sha),
+        Ok(Attempt::NotFound(status)) => Got::NotFound(status),
+        Ok(Attempt::Unreachable(reason)) => Got::Unreachable(reason),
         Ok(Attempt::Fatal(reason) | Attempt::Retry(reason, _) | Attempt::Restart(reason)) => {
-            format!("{shown}: {reason}")
+            Got::Failed(reason)
         }
-        Err(e) => format!("{shown}: {}", one_line(&e)),
+        Err(e) => Got::Failed(one_line(&e)),
     };
-    let _ = std::fs::remove_file(&part);
-    Ok(Err(answer))
+    Ok((part, got))
 }
 
 /// The result of one request, or of a whole retried download.
 #[derive(Debug)]
-pub(super) enum Attempt {
+enum Attempt {
     /// The body is complete (at the expected size, when one was given); here is its sha256.
     Done(String),
     NotFound(StatusCode),
@@ -361,7 +206,7 @@ pub(super) enum Attempt {
 /// server that sends a byte now and then (never silent for a whole read timeout) cannot hold a
 /// run forever.
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn download(
+async fn download(
     http: &HttpOptions,
     client: &reqwest::Client,
     remote: &Remote,
@@ -517,7 +362,7 @@ async fn request(
     if have > 0 && have >= limit {
         // A previous attempt already received every byte; the hash decides.
         let (sha, _) =
-            cache::hash_file(part).with_context(|| format!("cannot read {}", part.display()))?;
+            digest::hash_file(part).with_context(|| format!("cannot read {}", part.display()))?;
         return Ok(Attempt::Done(sha));
     }
     let mut req = client.get(url);
@@ -584,7 +429,7 @@ async fn request(
     } else {
         // Appending: the hash must cover the bytes already there.
         let mut hasher = Hasher::default();
-        cache::feed_file(part, &mut hasher, |_| Ok(()))
+        digest::feed_file(part, &mut hasher, |_| Ok(()))
             .with_context(|| format!("cannot read {}", part.display()))?;
         let file = File::options()
             .append(true)
@@ -695,7 +540,7 @@ mod tests {
 
     #[test]
     fn remote_proxy_and_credentials_are_applied() {
-        use crate::maven::settings::{Credentials, Proxy};
+        use crate::transport::settings::{Credentials, Proxy};
         let (port, head) = capture_one();
         let remote = Remote {
             id: "corp".into(),
@@ -714,25 +559,21 @@ mod tests {
             }),
             origin: "test".into(),
         };
-        let a = LockedArtifact {
-            coord: "g:a:1".parse().unwrap(),
-            sha256: "0".repeat(64),
-            size: 1,
-            min_java: None,
-        };
+        let coord: crate::maven::Coord = "g:a:1".parse().unwrap();
+        let size = 1;
         let dir = tempfile::tempdir().unwrap();
         let part = dir.path().join("a.part");
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let http = HttpOptions::default();
         let env = crate::env::Env::fake(crate::env::Os::Linux, None, dir.path().into());
-        let progress = Progress::new(false, 0, &env);
+        let progress = crate::progress::Progress::new(false, 0, &env);
         let bar = progress.file("a", 1);
-        let url = repo_url(&remote.url, &a.coord.repo_path());
+        let url = super::super::url::repo_url(&remote.url, &coord.repo_path());
         let got = runtime.block_on(async {
             let client = client(&remote, &http).unwrap();
             let limit = Limit {
-                size: Some(a.size),
-                cap: a.size,
+                size: Some(size),
+                cap: size,
             };
             request(&client, &remote, &url, limit, &part, 0, &bar).await
         });
@@ -764,18 +605,5 @@ mod tests {
             ),
             "{head}"
         );
-    }
-
-    #[test]
-    fn urls_join_with_or_without_trailing_slash() {
-        let a = LockedArtifact {
-            coord: "g.h:a:1".parse().unwrap(),
-            sha256: String::new(),
-            size: 0,
-            min_java: None,
-        };
-        let path = a.coord.repo_path();
-        assert_eq!(repo_url("http://x/r", &path), "http://x/r/g/h/a/1/a-1.jar");
-        assert_eq!(repo_url("http://x/r/", &path), "http://x/r/g/h/a/1/a-1.jar");
     }
 }

@@ -8,18 +8,18 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::env::Env;
 
 #[derive(Debug)]
-pub(super) struct Progress {
+pub struct Progress {
     bars: Option<(MultiProgress, ProgressBar)>,
     env: Env,
 }
 
 impl Progress {
-    pub(super) fn new(enabled: bool, total_bytes: u64, env: &Env) -> Progress {
+    pub fn new(enabled: bool, total_bytes: u64, env: &Env) -> Progress {
         Progress::labelled(enabled, total_bytes, "jars", env)
     }
 
     /// Like [`Progress::new`], with `label` in front of the overall bar.
-    pub(super) fn labelled(enabled: bool, total_bytes: u64, label: &str, env: &Env) -> Progress {
+    pub fn labelled(enabled: bool, total_bytes: u64, label: &str, env: &Env) -> Progress {
         let bars = enabled.then(|| {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
             let total = multi.add(ProgressBar::new(total_bytes));
@@ -40,7 +40,7 @@ impl Progress {
     }
 
     /// A line for one file being fetched; it disappears when dropped.
-    pub(super) fn file(&self, name: &str, size: u64) -> FileBar {
+    pub fn file(&self, name: &str, size: u64) -> FileBar {
         let bar = self.bars.as_ref().map(|(multi, total)| {
             let bar = multi.add(ProgressBar::new(size));
             bar.set_style(
@@ -55,20 +55,20 @@ impl Progress {
     }
 
     /// Counts bytes that arrived without a per-file line (local repository, file:// remotes).
-    pub(super) fn add(&self, bytes: u64) {
+    pub fn add(&self, bytes: u64) {
         if let Some((_, total)) = &self.bars {
             total.inc(bytes);
         }
     }
 
-    pub(super) fn warn(&self, msg: &str) {
+    pub fn warn(&self, msg: &str) {
         match &self.bars {
             Some((multi, _)) => multi.suspend(|| crate::ui::warn(&self.env, msg)),
             None => crate::ui::warn(&self.env, msg),
         }
     }
 
-    pub(super) fn finish(&self) {
+    pub fn finish(&self) {
         if let Some((multi, total)) = &self.bars {
             total.finish_and_clear();
             let _ = multi.clear();
@@ -78,12 +78,12 @@ impl Progress {
 
 /// The line of one file in flight; also feeds the overall bar.
 #[derive(Debug)]
-pub(super) struct FileBar {
+pub struct FileBar {
     bar: Option<(ProgressBar, ProgressBar)>,
 }
 
 impl FileBar {
-    pub(super) fn inc(&self, bytes: u64) {
+    pub fn inc(&self, bytes: u64) {
         if let Some((bar, total)) = &self.bar {
             bar.inc(bytes);
             total.inc(bytes);
@@ -91,7 +91,7 @@ impl FileBar {
     }
 
     /// Sets the length of a file whose size was not known in advance, growing the overall bar.
-    pub(super) fn set_length(&self, len: u64) {
+    pub fn set_length(&self, len: u64) {
         if let Some((bar, total)) = &self.bar {
             total.inc_length(len.saturating_sub(bar.length().unwrap_or(0)));
             bar.set_length(len);
@@ -99,7 +99,7 @@ impl FileBar {
     }
 
     /// Forgets `bytes` already counted, when a download restarts from zero.
-    pub(super) fn restart(&self) {
+    pub fn restart(&self) {
         if let Some((bar, total)) = &self.bar {
             total.set_position(total.position().saturating_sub(bar.position()));
             bar.set_position(0);

@@ -1,0 +1,15 @@
+//! Repositories and transport: where artifact bytes come from and how. The remotes a run may use
+//! (from `--repository`, the environment and `settings.xml` with its mirrors, servers and
+//! proxies), the redaction of credentials in every URL shown, and the `mvn` fallback. This layer
+//! knows Maven coordinates and their repository paths, never the kclrs cache or the lockfile.
+
+pub mod http;
+pub mod local;
+pub mod mvn;
+mod options;
+pub mod remote;
+pub mod settings;
+pub mod url;
+
+pub use options::{FetchOptions, HttpOptions, MvnFallback};
+pub use url::redact_url;

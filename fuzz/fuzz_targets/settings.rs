@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use kclrs::env::{Env, Os};
-use kclrs::maven::settings;
+use kclrs::transport::settings;
 use libfuzzer_sys::fuzz_target;
 
 fn folder() -> &'static Path {

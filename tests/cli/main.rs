@@ -9,6 +9,7 @@ mod basics;
 mod download;
 mod e2e;
 mod first_run;
+mod hostile;
 mod hostile_models;
 mod java;
 mod launch;

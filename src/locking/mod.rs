@@ -1,7 +1,11 @@
-//! The locking operation: turning a resolved closure into `jars.lock` entries. Fetch each jar once
-//! (through any [`RepoSource`]), hash it, cross-check the repository's own checksum files, find
-//! the Java feature version its classes need, and keep it in the kclrs cache. It sits above the
-//! Maven model, the transport and the store (see ARCHITECTURE.md); `commands/lock.rs` drives it.
+//! The locking operation (`kclrs lock`), above the Maven model, the transport and the store (see
+//! ARCHITECTURE.md). [`create`] and [`check`] (`create.rs`) decide the inputs, resolve, and write
+//! or compare the lock; [`sources`] (`sources.rs`) builds the source chain and checks the jars of
+//! a closure in batches; `commands/lock.rs` only turns flags into an [`Asked`] and prints.
+//!
+//! This file turns a resolved closure into `jars.lock` entries: fetch each jar once (through any
+//! [`RepoSource`]), hash it, cross-check the repository's own checksum files, find the Java
+//! feature version its classes need, and keep it in the kclrs cache.
 //!
 //! Also the input hash that `lock --check` compares: it covers exactly what decides the result
 //! (roots, exclusions, the platform profiles are judged for, the lock format and resolver
@@ -20,9 +24,13 @@ use crate::maven::resolve::{Request, Resolution};
 use crate::maven::source::{FetchedFile, RepoFile, RepoSource};
 use crate::maven::Coord;
 
+mod create;
 mod pom_cache;
+mod sources;
 
+pub use create::{check, create, Asked, Created, Report, Stats};
 pub use pom_cache::PomCache;
+pub use sources::{sources, Sources};
 
 /// Bumped whenever a resolution rule changes, so older locks show up as stale.
 pub const RESOLVER_VERSION: u32 = 1;
@@ -207,13 +215,13 @@ pub fn check_many(
             .iter()
             .filter(|f| matches!(&f.file, RepoFile::Checksum { coord: c, .. } if c == coord))
             .collect();
-        let checked = check(coord, &jar, &sums)?;
+        let checked = check_jar(coord, &jar, &sums)?;
         out.push(Some((checked, jar.bytes)));
     }
     Ok(out)
 }
 
-fn check(coord: &Coord, jar: &FetchedFile, sums: &[&FetchedFile]) -> anyhow::Result<Checked> {
+fn check_jar(coord: &Coord, jar: &FetchedFile, sums: &[&FetchedFile]) -> anyhow::Result<Checked> {
     let sha256 = digest_hex("sha256", &jar.bytes);
     let mut verified_with = Vec::new();
     for f in sums {

@@ -9,7 +9,7 @@ use crate::transport::local::LocalRepo;
 /// Keeps every POM another source served in a Maven-layout folder (the kclrs cache's `maven/`),
 /// so re-resolving reads POMs from disk instead of the network. POMs of a released version never
 /// change; metadata and artifacts pass through (metadata must stay fresh, and jars are kept only
-/// after their checksums were verified, by the download code).
+/// after their checksums were verified, by [`super::keep_in_cache`]).
 #[derive(Debug)]
 pub struct PomCache<S> {
     pub dir: LocalRepo,

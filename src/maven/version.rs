@@ -126,6 +126,13 @@ fn normalize(list: &mut Vec<Item>) {
     }
 }
 
+/// Opens a sub-list for a qualifier unless the innermost list is still empty (`.X` reads as `-X`).
+fn open_qualifier_list(stack: &mut Vec<Vec<Item>>) {
+    if stack.last().is_some_and(|list| !list.is_empty()) {
+        stack.push(Vec::new());
+    }
+}
+
 /// Appends to the innermost open list (the stack always holds the outer list).
 fn push(stack: &mut [Vec<Item>], item: Item) {
     if let Some(list) = stack.last_mut() {
@@ -171,6 +178,9 @@ impl Version {
                 }
             } else if c.is_ascii_digit() {
                 if !is_digit && i > start {
+                    // Maven 3.8.7 (MNG-7644): `.X1` sorts as `-X1`, so a qualifier after items
+                    // opens a sub-list; without it `1-1 < 1.0.RC1 < 1.0 < 1-1` was a cycle.
+                    open_qualifier_list(&mut stack);
                     let item = Item::string(&piece(), true);
                     push(&mut stack, item);
                     start = i;
@@ -188,6 +198,9 @@ impl Version {
             }
         }
         if chars.len() > start {
+            if !is_digit {
+                open_qualifier_list(&mut stack);
+            }
             let rest: String = chars[start..].iter().collect();
             let item = parse_item(is_digit, &rest);
             push(&mut stack, item);
@@ -405,9 +418,9 @@ mod tests {
             "1-123",
         ],
         &[
-            "2.0", "2-1", "2.0.a", "2.0.0.a", "2.0.2", "2.0.123", "2.1.0", "2.1-a", "2.1b",
-            "2.1-c", "2.1-1", "2.1.0.1", "2.2", "2.123", "11.a2", "11.a11", "11.b2", "11.b11",
-            "11.m2", "11.m11", "11", "11.a", "11b", "11c", "11m",
+            "2.0", "2.0.a", "2-1", "2.0.2", "2.0.123", "2.1.0", "2.1-a", "2.1b", "2.1-c", "2.1-1",
+            "2.1.0.1", "2.2", "2.123", "11.a2", "11.a11", "11.b2", "11.b11", "11.m2", "11.m11",
+            "11", "11.a", "11b", "11c", "11m",
         ],
         &[
             "1.0-alpha",
@@ -427,6 +440,22 @@ mod tests {
         &["1.5.5-1", "1.5.5-5", "1.5.6"],
         &["20230227", "20250107"],
         &["9.0", "9999.0-empty-to-avoid-conflict-with-guava"],
+        // Maven 3.8.7's own answers (its `ComparableVersion`, every pair); `1.0.RC1`, `1.0`
+        // and `1-1` are the fuzz input that formed a cycle before `.X1` read as `-X1`.
+        &[
+            "1.0-alpha-1",
+            "1.0.rc",
+            "1.0.RC1",
+            "1.0-SNAPSHOT",
+            "1.0",
+            "1.0.sp",
+            "1.foo",
+            "1.0.foo1",
+            "1.0.x",
+            "1-1",
+            "1.1",
+            "2.0",
+        ],
     ];
 
     const EQUAL: &[(&str, &str)] = &[
@@ -444,6 +473,8 @@ mod tests {
         ("1X", "1x"),
         ("1A", "1-a"),
         ("01.02", "1.2"),
+        ("2.0.a", "2.0.0.a"),
+        ("1.0", "1.0final"),
     ];
 
     #[test]
@@ -466,6 +497,21 @@ mod tests {
         assert!(Version::parse("1.0-alpha") < Version::parse("1.0"));
         assert!(Version::parse("1.0") < Version::parse("1.0.1"));
         assert!(Version::parse("1.0-SNAPSHOT").is_snapshot());
+    }
+
+    /// Maven's `ComparableVersion` is not transitive once an odd qualifier sits between numbers
+    /// (Maven 3.8.7 answers each of these pairs so). kclrs keeps Maven's pairwise answers, since
+    /// a lock must pick what Maven picks; the fuzz target checks transitivity only for versions
+    /// of the shape repositories publish (numbers, then at most one qualifier with a number).
+    #[test]
+    fn maven_order_has_cycles_outside_published_shapes() {
+        let v = Version::parse;
+        assert!(v("1.0-alpha-1") < v("1.0"));
+        assert!(v("1.0") < v("1.x.rc"));
+        assert!(v("1.x.rc") < v("1.0-alpha-1"));
+        assert!(v("1.0.beta.2") < v("1.0"));
+        assert!(v("1.0") < v("1-1"));
+        assert!(v("1-1") < v("1.0.beta.2"));
     }
 
     #[test]

@@ -308,11 +308,16 @@ pub fn suggest(unknown: &str) -> Option<String> {
     if let Some(same) = all.iter().find(|k| k.to_lowercase() == lower) {
         return Some(same.clone());
     }
+    let length = lower.chars().count();
+    let allowed = (length / 4).max(2);
+    // The edit distance is at least the length difference: skipping keys that cannot be close
+    // enough keeps a long garbage key from costing a full distance against every known key.
     let (best, distance) = all
         .iter()
+        .filter(|k| k.chars().count().abs_diff(length) <= allowed)
         .map(|k| (k, strsim::levenshtein(&k.to_lowercase(), &lower)))
         .min_by_key(|(_, d)| *d)?;
-    (distance <= (lower.chars().count() / 4).max(2)).then(|| best.clone())
+    (distance <= allowed).then(|| best.clone())
 }
 
 #[cfg(test)]
@@ -350,6 +355,14 @@ mod tests {
         assert!(is_known("kinesisClient.endpointOverride"));
         assert!(!is_known("kinesisClient."));
         assert!(!is_known("nothing.here"));
+    }
+
+    /// Found by the properties fuzz target: long unknown keys made each check cost a full edit
+    /// distance against every known key (20 inputs a second).
+    #[test]
+    fn long_unknown_keys_get_no_suggestion() {
+        assert_eq!(suggest(&"streamName".repeat(2_000)), None);
+        assert_eq!(suggest(&"x".repeat(1_663)), None);
     }
 
     #[test]

@@ -13,3 +13,8 @@ pub mod url;
 
 pub use options::{FetchOptions, HttpOptions, MvnFallback};
 pub use url::redact_url;
+
+/// The hint for remotes that were configured but failed: every place a remote comes from, so the
+/// user checks the right one. Callers append what to do next.
+pub const CHECK_REMOTES_HINT: &str = "check the repository URLs and credentials (--repository, \
+     KCLRS_REPOSITORY, KCL_MVN_REPO_SEARCH_URL, settings.xml)";

@@ -123,7 +123,7 @@ impl RepoSource for RemoteRepos {
                 failed.join("\n  ")
             ),
         )
-        .hint("check the repository URLs and credentials (--repository, KCLRS_REPOSITORY, KCL_MVN_REPO_SEARCH_URL, settings.xml), then run again")
+        .hint(format!("{}, then run again", super::CHECK_REMOTES_HINT))
         .into())
     }
 }

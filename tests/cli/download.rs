@@ -37,12 +37,12 @@ pub(crate) fn sample_arts() -> Vec<Art> {
     ]
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
 /// Writes the artifacts into `dir` in Maven layout.
-fn publish(dir: &Path, arts: &[Art]) {
+pub(crate) fn publish(dir: &Path, arts: &[Art]) {
     for a in arts {
         let path = dir.join(a.coord.repo_path());
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -63,11 +63,11 @@ pub(crate) fn write_lock(sb: &Sandbox, arts: &[Art]) -> PathBuf {
     sb.write("work/jars.lock", text)
 }
 
-fn cached(sb: &Sandbox, a: &Art) -> PathBuf {
+pub(crate) fn cached(sb: &Sandbox, a: &Art) -> PathBuf {
     sb.cache().join("maven").join(a.coord.repo_path())
 }
 
-fn files_under(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return out;
@@ -106,12 +106,17 @@ fn assert_not_trusted(sb: &Sandbox, a: &Art) {
     assert!(!stamp.exists(), "{} must have no stamp", a.coord);
 }
 
-fn download(sb: &Sandbox, lock: &Path, extra: &[&str]) -> Output {
+pub(crate) fn download(sb: &Sandbox, lock: &Path, extra: &[&str]) -> Output {
     download_env(sb, lock, extra, &[])
 }
 
 /// `download-jars` with extra environment variables (timeouts, retries, proxies, certificates).
-fn download_env(sb: &Sandbox, lock: &Path, extra: &[&str], vars: &[(&str, &str)]) -> Output {
+pub(crate) fn download_env(
+    sb: &Sandbox,
+    lock: &Path,
+    extra: &[&str],
+    vars: &[(&str, &str)],
+) -> Output {
     let mut cmd = sb.cmd(["download-jars", "--no-mvn", "--lockfile"]);
     cmd.arg(lock).args(extra);
     for (k, v) in vars {

@@ -198,7 +198,7 @@ fn highest_class_major(jar: &Path) -> Option<u16> {
 }
 
 /// A small repository in the sandbox: POMs, jars with one class of a given major version, and
-/// `.sha1` files computed from the bytes. Shared with `hostile_models`.
+/// `.sha1` files computed from the bytes. Shared with `hostile_models` and `hostile`.
 pub(crate) struct MiniRepo {
     pub(crate) root: PathBuf,
 }

@@ -34,6 +34,10 @@ pub enum Fault {
     Redirect(String),
     /// A `Range` request gets a 206 for another range than asked.
     BadRange,
+    /// 200 with `Content-Encoding: gzip` and these (compressed) bytes as the body.
+    Gzip(Vec<u8>),
+    /// The file, after this many extra response headers.
+    ManyHeaders(usize),
     /// 200 without a Content-Length, then the file followed by filler bytes until the client
     /// hangs up: a body that never ends.
     Endless,
@@ -46,6 +50,8 @@ pub struct Seen {
     pub path: String,
     pub range: Option<String>,
     pub authorization: Option<String>,
+    /// The request line and every header, as received.
+    pub raw: String,
 }
 
 #[derive(Debug)]
@@ -228,11 +234,13 @@ fn handle(
         None => target.clone(),
     };
     let (mut range, mut authorization) = (None, None);
+    let mut raw = line.clone();
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
             break;
         }
+        raw.push_str(&header);
         if let Some((name, value)) = header.split_once(':') {
             let value = value.trim().to_string();
             match name.trim().to_ascii_lowercase().as_str() {
@@ -247,6 +255,7 @@ fn handle(
         path: target,
         range: range.clone(),
         authorization,
+        raw,
     });
     let fault = {
         let mut rules = state.rules.lock().unwrap();
@@ -271,7 +280,22 @@ fn handle(
         (Some(Fault::Redirect(to)), _) => {
             head(&mut conn, 302, &[("Location", to.as_str())], Some(0))
         }
+        (Some(Fault::Gzip(bytes)), _) => {
+            head(
+                &mut conn,
+                200,
+                &[("Content-Encoding", "gzip")],
+                Some(bytes.len()),
+            )?;
+            conn.write_all(&bytes)
+        }
         (_, None) => head(&mut conn, 404, &[], Some(0)),
+        (Some(Fault::ManyHeaders(n)), Some(body)) => {
+            let names: Vec<String> = (0..n).map(|i| format!("X-Filler-{i}")).collect();
+            let headers: Vec<(&str, &str)> = names.iter().map(|h| (h.as_str(), "x")).collect();
+            head(&mut conn, 200, &headers, Some(body.len()))?;
+            conn.write_all(&body)
+        }
         (Some(Fault::Drop), Some(body)) => {
             head(&mut conn, 200, &[], Some(body.len()))?;
             conn.write_all(&body[..body.len() / 2])?;

@@ -80,7 +80,23 @@ impl Sandbox {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let mut cmd = Command::new(BIN);
+        self.cmd_under(&[], args)
+    }
+
+    /// Like [`Sandbox::cmd`], with kclrs started through `wrapper` (e.g. `/usr/bin/time -f %M`).
+    pub fn cmd_under<I, S>(&self, wrapper: &[&str], args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = match wrapper.split_first() {
+            None => Command::new(BIN),
+            Some((program, rest)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(rest).arg(BIN);
+                cmd
+            }
+        };
         cmd.args(args).current_dir(self.work());
         for var in SCRUBBED {
             cmd.env_remove(var);

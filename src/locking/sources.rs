@@ -1,0 +1,124 @@
+//! Where one `kclrs lock` reads POMs, metadata, checksums and jars: the same places, in the same
+//! order, as `download-jars` — the kclrs cache, the local Maven repository (unless
+//! `--no-local-repo`), the remote repositories over the download transport, else `mvn`. What a
+//! remote serves (POMs, and jars once cross-checked) is kept in the kclrs cache, so re-resolving
+//! works offline.
+
+use std::rc::Rc;
+
+use crate::cache::Cache;
+use crate::env::Env;
+use crate::maven::source::{Chain, RepoSource};
+use crate::maven::Coord;
+use crate::transport::local::{AskMvn, LocalRepo};
+use crate::transport::remote::RemoteRepos;
+use crate::transport::FetchOptions;
+use crate::ui;
+
+use super::{Checked, PomCache};
+
+/// The sources of one `kclrs lock`, in the order download-jars uses: the kclrs cache, the local
+/// Maven repository, the remotes, and `mvn` when no remote is configured.
+#[derive(Debug)]
+pub struct Sources {
+    cache: Cache,
+    local: Option<Rc<LocalRepo>>,
+    /// The remotes (or `mvn`); what they serve is kept in the kclrs cache.
+    remote: Rc<Chain>,
+    /// What the resolver reads: cached POMs, the local repository, then the remotes.
+    pub(super) resolver: Chain,
+    /// Jars hashed per batch, so a remote fetches them concurrently without holding them all.
+    jar_batch: usize,
+}
+
+/// Builds the sources from the fetch options and the kclrs cache.
+pub fn sources(options: &FetchOptions, cache: Cache, env: &Env) -> anyhow::Result<Sources> {
+    let local = options
+        .local_repo
+        .clone()
+        .map(|d| Rc::new(LocalRepo::new(d)));
+    let mut remote = Chain::default();
+    let remotes = RemoteRepos::new(options, cache.maven_dir(), env)?;
+    // `mvn` is the last resort when nothing is configured, also behind the `central` read from
+    // Maven's super POM.
+    let mvn_behind = options.remotes.iter().all(|r| r.from_super_pom);
+    if !remotes.is_empty() {
+        remote.sources.push(Box::new(remotes));
+    }
+    if let (true, Some(mvn)) = (mvn_behind, &options.mvn) {
+        remote.sources.push(Box::new(AskMvn {
+            env: env.clone(),
+            settings_file: mvn.settings_file.clone(),
+            local: LocalRepo::new(mvn.local_repo.clone()),
+            fetch: crate::transport::mvn::fetch_missing,
+        }));
+    }
+    let remote = Rc::new(remote);
+    let cached_poms = || LocalRepo::new(cache.maven_dir());
+    let mut resolver = Chain::default();
+    resolver.sources.push(Box::new(PomCache {
+        dir: cached_poms(),
+        inner: Chain::default(),
+    }));
+    if let Some(local) = &local {
+        resolver.sources.push(Box::new(Rc::clone(local)));
+    }
+    resolver.sources.push(Box::new(PomCache {
+        dir: cached_poms(),
+        inner: Rc::clone(&remote),
+    }));
+    Ok(Sources {
+        cache,
+        local,
+        remote,
+        resolver,
+        jar_batch: options.jobs.max(1) * 4,
+    })
+}
+
+/// Fetches, cross-checks and hashes the jars of `coords`, from the kclrs cache, then the local
+/// repository, then the remotes (whose jars are kept in the cache); in the order of `coords`.
+pub fn check_jars(sources: &Sources, coords: &[Coord], env: &Env) -> anyhow::Result<Vec<Checked>> {
+    let mut out = Vec::with_capacity(coords.len());
+    for chunk in coords.chunks(sources.jar_batch) {
+        let mut found: Vec<Option<Checked>> = chunk
+            .iter()
+            .map(|c| super::from_cache(&sources.cache, c, env))
+            .collect::<anyhow::Result<_>>()?;
+        let local: Option<&dyn RepoSource> = sources.local.as_deref().map(|l| l as _);
+        let remote: &dyn RepoSource = &*sources.remote;
+        for (source, keep) in local
+            .map(|l| (l, false))
+            .into_iter()
+            .chain([(remote, true)])
+        {
+            let wanted: Vec<usize> = (0..chunk.len()).filter(|&i| found[i].is_none()).collect();
+            if wanted.is_empty() {
+                break;
+            }
+            let asked: Vec<Coord> = wanted.iter().map(|&i| chunk[i].clone()).collect();
+            for (i, got) in wanted.into_iter().zip(super::check_many(source, &asked)?) {
+                if let Some((checked, bytes)) = got {
+                    if keep {
+                        super::keep_in_cache(&sources.cache, &checked, &bytes)?;
+                    }
+                    found[i] = Some(checked);
+                }
+            }
+        }
+        for (coord, checked) in chunk.iter().zip(found) {
+            let checked = checked.ok_or_else(|| super::not_found(coord))?;
+            if checked.verified_with.is_empty() {
+                ui::warn(
+                    env,
+                    &format!(
+                        "{coord}: {} has no .sha1/.sha256/.sha512 to cross-check",
+                        checked.location
+                    ),
+                );
+            }
+            out.push(checked);
+        }
+    }
+    Ok(out)
+}

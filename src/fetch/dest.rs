@@ -1,7 +1,8 @@
 //! `--dest DIR`: the locked jars as plain files in one folder, for tools that want a lib/ folder.
 //! Names follow Maven's `dependency:copy-dependencies` (`artifactId-version[-classifier].ext`,
-//! with a `groupId.` prefix on every artifact whose plain name would clash), files are hard links
-//! to the verified cache entries (copies across filesystems), and jars the lock does not list are
+//! with a `groupId.` prefix on every artifact whose plain name would clash), files are copies of
+//! the verified cache entries — never hard links, since DIR is the user's and a jar edited there
+//! must not change the shared cache — and jars the lock does not list are
 //! removed unless asked not to, so the folder is exactly the classpath and never a stale mix.
 
 use std::collections::{BTreeSet, HashMap};
@@ -109,15 +110,13 @@ fn place(src: &Path, target: &Path) -> anyhow::Result<bool> {
         }
     }
     let tmp = super::temp_path(target);
-    if std::fs::hard_link(src, &tmp).is_err() {
-        std::fs::copy(src, &tmp)
-            .with_context(|| format!("cannot copy {} to {}", src.display(), tmp.display()))?;
-        // The copy gets the cache file's mtime so the next run can tell it is unchanged.
-        if let Ok(modified) = src_meta.modified() {
-            let file = std::fs::File::options().write(true).open(&tmp);
-            if let Ok(file) = file {
-                let _ = file.set_modified(modified);
-            }
+    std::fs::copy(src, &tmp)
+        .with_context(|| format!("cannot copy {} to {}", src.display(), tmp.display()))?;
+    // The copy gets the cache file's mtime so the next run can tell it is unchanged.
+    if let Ok(modified) = src_meta.modified() {
+        let file = std::fs::File::options().write(true).open(&tmp);
+        if let Ok(file) = file {
+            let _ = file.set_modified(modified);
         }
     }
     std::fs::rename(&tmp, target).with_context(|| {
@@ -127,7 +126,8 @@ fn place(src: &Path, target: &Path) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-/// Same file (hard link), or a regular file with the same size and mtime (an earlier copy).
+/// A regular file with the same size and mtime (an earlier copy). A hard link to the cache entry
+/// (left by an older kclrs) does not count: it is replaced by a copy, so DIR stops sharing it.
 fn same_bytes(src: &std::fs::Metadata, target: &std::fs::Metadata) -> bool {
     if !target.is_file() {
         return false;
@@ -136,7 +136,7 @@ fn same_bytes(src: &std::fs::Metadata, target: &std::fs::Metadata) -> bool {
     {
         use std::os::unix::fs::MetadataExt;
         if src.dev() == target.dev() && src.ino() == target.ino() {
-            return true;
+            return false;
         }
     }
     src.len() == target.len()

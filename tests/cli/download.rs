@@ -791,6 +791,22 @@ fn dest_names_like_copy_dependencies_and_prunes_stale_jars() {
     let out = with_dest("--no-prune");
     assert_exit(&sb, &out, 0);
     assert!(dest.join("stale-2.0.jar").exists());
+
+    // DIR holds copies: a jar edited in place there leaves the shared cache's file intact, and
+    // the next run puts the locked bytes back.
+    let edited = dest.join("big-3.1.jar");
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&edited)
+        .unwrap();
+    std::os::unix::fs::FileExt::write_at(&file, b"XXXX", 0).unwrap();
+    drop(file);
+    let out = sb.run(["verify", "--lockfile", lock.to_str().unwrap()]);
+    assert_exit(&sb, &out, 0);
+    std::fs::write(&edited, b"not the locked bytes").unwrap();
+    let out = with_dest("-q");
+    assert_exit(&sb, &out, 0);
+    assert_eq!(std::fs::read(&edited).unwrap(), arts[2].bytes);
 }
 
 #[test]

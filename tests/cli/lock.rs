@@ -267,7 +267,15 @@ impl MiniRepo {
     /// Runs `kclrs lock --root ROOT` against this repository, with `extra` flags.
     pub(crate) fn lock(&self, sb: &Sandbox, root: &str, extra: &[&str]) -> std::process::Output {
         let repo = self.arg();
-        let mut args = vec!["lock", "--root", root, "--maven-repo-local", &repo];
+        // --no-mvn also keeps the installed Maven's own `central` out: tests stay on this folder.
+        let mut args = vec![
+            "lock",
+            "--root",
+            root,
+            "--maven-repo-local",
+            &repo,
+            "--no-mvn",
+        ];
         args.extend_from_slice(extra);
         sb.run(args)
     }

@@ -60,8 +60,10 @@ for target in $targets; do
     fi
 done
 printf 'fuzz: %s\n' "${summary[@]}" >&2
+passed=$(( ${#summary[@]} - ${#failed[@]} ))
 if [ "${#failed[@]}" -ne 0 ]; then
     echo "fuzz: failing targets: ${failed[*]}" >&2
+    echo "fuzz: $passed passed, ${#failed[@]} failed" >&2
     exit 1
 fi
-echo "fuzz: ${#summary[@]} targets passed" >&2
+echo "fuzz: $passed passed, 0 failed" >&2

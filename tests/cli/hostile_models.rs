@@ -215,20 +215,6 @@ fn billion_laughs_and_property_cycles_in_a_pom_exit_3_naming_pom_and_property() 
     assert!(!sb.work().join("jars.lock").exists());
 }
 
-/// A jar holding one class whose header claims class-file version `major`.
-fn jar_with_major(major: u16) -> Vec<u8> {
-    use std::io::Write;
-    let mut buf = std::io::Cursor::new(Vec::new());
-    let mut zip = zip::ZipWriter::new(&mut buf);
-    zip.start_file("p/C.class", zip::write::SimpleFileOptions::default())
-        .unwrap();
-    let mut class = vec![0xCA, 0xFE, 0xBA, 0xBE, 0, 0];
-    class.extend_from_slice(&major.to_be_bytes());
-    zip.write_all(&class).unwrap();
-    zip.finish().unwrap();
-    buf.into_inner()
-}
-
 #[test]
 fn impossible_class_versions_are_refused_at_lock_time_with_exit_3() {
     let sb = Sandbox::new();
@@ -240,7 +226,7 @@ fn impossible_class_versions_are_refused_at_lock_time_with_exit_3() {
         // The jar is replaced, with a matching .sha1: the repository vouches for these bytes.
         repo.put(
             &format!("org/ex/major{major}/1/major{major}-1.jar"),
-            &jar_with_major(major),
+            &MiniRepo::jar_bytes(major),
         );
         let out = lock_remote(&sb, &server, &root);
         assert_exit(&sb, &out, 3);
@@ -276,7 +262,7 @@ fn impossible_class_versions_are_refused_at_lock_time_with_exit_3() {
 fn a_jar_that_is_not_a_zip_or_is_truncated_exits_5_naming_its_url() {
     let sb = Sandbox::new();
     let repo = MiniRepo::new(&sb);
-    let good = jar_with_major(52);
+    let good = MiniRepo::jar_bytes(52);
     let bad: Vec<(&str, Vec<u8>)> = vec![
         ("notzip", b"<html>not a jar</html>".to_vec()),
         ("truncated", good[..good.len() / 2].to_vec()),
@@ -378,7 +364,7 @@ fn lock_hashes_cached_bytes_and_never_trusts_a_forged_stamp() {
 
     // Swapped bytes with a stamp claiming the real hash: the lock never records the claim for
     // the swapped bytes; the jar is fetched again and the cache repaired.
-    std::fs::write(&cached, jar_with_major(65)).unwrap();
+    std::fs::write(&cached, MiniRepo::jar_bytes(65)).unwrap();
     std::fs::write(&stamp, stamp_for(&cached, &real_sha)).unwrap();
     let out = lock_remote(&sb, &server, "org.ex:app:1");
     assert_exit(&sb, &out, 0);

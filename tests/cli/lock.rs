@@ -249,6 +249,11 @@ impl MiniRepo {
 
     /// Writes a jar holding one class of class-file version `major` at `rel`.
     pub(crate) fn jar(&self, rel: &str, major: u16) {
+        self.put(rel, &Self::jar_bytes(major));
+    }
+
+    /// A jar holding one class whose header claims class-file version `major`.
+    pub(crate) fn jar_bytes(major: u16) -> Vec<u8> {
         let mut buf = std::io::Cursor::new(Vec::new());
         let mut zip = zip::ZipWriter::new(&mut buf);
         zip.start_file("p/C.class", zip::write::SimpleFileOptions::default())
@@ -257,7 +262,7 @@ impl MiniRepo {
         class.extend_from_slice(&major.to_be_bytes());
         zip.write_all(&class).unwrap();
         zip.finish().unwrap();
-        self.put(rel, &buf.into_inner());
+        buf.into_inner()
     }
 
     pub(crate) fn arg(&self) -> String {

@@ -462,9 +462,10 @@ fn missing_error(
     } else if options.offline {
         "run again without --offline (and without <offline>true</offline> in settings.xml), or put the files in the local Maven repository".to_string()
     } else if !options.remotes.iter().all(|r| r.from_super_pom) {
-        "check the repository URLs and credentials (--repository, KCLRS_REPOSITORY, KCL_MVN_REPO_SEARCH_URL, \
-         settings.xml), or pass another repository with --repository"
-            .to_string()
+        format!(
+            "{}, or pass another repository with --repository",
+            crate::transport::CHECK_REMOTES_HINT
+        )
     } else {
         match mvn {
             MvnState::Failed => format!(

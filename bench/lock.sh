@@ -4,34 +4,42 @@
 # `lock` (resolution plus reading, hashing and class-scanning every jar). Uses the Maven test
 # repository filled by tests/prepare.sh (override with KCLRS_TEST_M2) and hyperfine.
 #
-# Then the COLD case: the KCL closure resolved and locked from a loopback HTTP server (nginx with
-# keep-alive if installed, else python3 -m http.server) serving a hard-linked copy of that
-# repository, plus the `maven-metadata.xml` a remote would have, into an empty kclrs cache. It
-# prints the wall time and the round-trip depth (levels, sequential fetch batches, POMs), then
-# repeats through bench/delay-proxy.py (RTT_MS of added latency, default 20) with --jobs 1 and the
-# default --jobs 8, to show what fetching each level concurrently is worth.
-# Usage: bash bench/lock.sh   (builds the release binary first; RTT_MS=0 skips the latency runs)
+# Then the COLD case: the KCL closure (as the committed jars.lock records it: `--kcl-version
+# latest`, javapoet excluded) resolved and locked from nginx on loopback (keep-alive, access log
+# counting every request) serving a hard-linked copy of that repository plus the
+# `maven-metadata.xml` a remote would have, into an empty kclrs cache, through
+# bench/delay-proxy.py emulating each link of PROFILES (RTT_MS:MBIT, default "40:200 100:50").
+# Each profile: RUNS (default 3) cold locks, each checked byte for byte against jars.lock, their
+# median, the requests of a run, and the ratio to the jar bytes' link time (their size at the link
+# rate); then the warm re-lock (same cache, same remote) with its request count, which must be 0.
+# Usage: bash bench/lock.sh   (builds the release binary first; needs nginx; the warm-local
+# section needs hyperfine and is skipped without it; COLD_ONLY=1 skips it too; LOCK_FLAGS adds
+# flags to every cold lock, e.g. LOCK_FLAGS="--jobs 16")
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 m2=${KCLRS_TEST_M2:-$HOME/.cache/kclrs-test/m2}
 [ -d "$m2" ] || { echo "bench: $m2 is missing; run bash tests/prepare.sh" >&2; exit 1; }
-command -v hyperfine >/dev/null || { echo "bench: install hyperfine (apt-get install hyperfine)" >&2; exit 1; }
+command -v nginx >/dev/null || { echo "bench: install nginx (apt-get install nginx-light)" >&2; exit 1; }
 cargo build --release --quiet --manifest-path "$here/Cargo.toml"
 bin=$here/target/release/kclrs
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-"$bin" lock --maven-repo-local "$m2" -o "$work/jars.lock" --json
-# The same repository as a --repository: its POMs land in the kclrs cache on the first run.
-remote=(--no-local-repo --repository "file://$m2" --cache-dir "$work/cache")
-"$bin" lock --check -q "${remote[@]}" -o "$work/jars.lock"
-hyperfine --warmup 3 --runs 20 \
-  -n "re-resolve (lock --check)" "$bin lock --check -q --maven-repo-local $m2 -o $work/jars.lock" \
-  -n "re-resolve, POMs from the kclrs cache" "$bin lock --check -q ${remote[*]} -o $work/jars.lock" \
-  -n "full lock (resolve + hash jars)" "$bin lock -q --maven-repo-local $m2 -o $work/out.lock"
+if [ -z "${COLD_ONLY:-}" ] && command -v hyperfine >/dev/null; then
+  "$bin" lock --maven-repo-local "$m2" -o "$work/jars.lock" --json
+  # The same repository as a --repository: its POMs land in the kclrs cache on the first run.
+  remote=(--no-local-repo --repository "file://$m2" --cache-dir "$work/cache")
+  "$bin" lock --check -q "${remote[@]}" -o "$work/jars.lock"
+  hyperfine --warmup 3 --runs 20 \
+    -n "re-resolve (lock --check)" "$bin lock --check -q --maven-repo-local $m2 -o $work/jars.lock" \
+    -n "re-resolve, POMs from the kclrs cache" "$bin lock --check -q ${remote[*]} -o $work/jars.lock" \
+    -n "full lock (resolve + hash jars)" "$bin lock -q --maven-repo-local $m2 -o $work/out.lock"
+else
+  echo "bench: warm-local section skipped (COLD_ONLY set or no hyperfine)"
+fi
 
-# ---- cold: from a loopback HTTP server into an empty kclrs cache ----
+# ---- cold: through an emulated link from nginx on loopback into an empty kclrs cache ----
 served=$work/served
 cp -al "$m2" "$served" 2>/dev/null || cp -a "$m2" "$served"
 version=$(sed -n 's/^roots = \["software.amazon.kinesis:amazon-kinesis-client-multilang:\(.*\)"\]$/\1/p' "$here/jars.lock")
@@ -43,43 +51,103 @@ cat > "$ga_dir/maven-metadata.xml" <<XML
 XML
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
-if command -v nginx >/dev/null; then
-  server="nginx (keep-alive)"
-  mkdir -p "$work/nginx/logs"
-  { [ "$(id -u)" = 0 ] && echo "user root;"
-    echo "worker_processes 2; daemon off; pid $work/nginx/nginx.pid; error_log $work/nginx/logs/error.log;"
-    echo "events { worker_connections 1024; }"
-    echo "http { access_log off; sendfile on; keepalive_requests 100000;"
-    for t in client_body proxy fastcgi uwsgi scgi; do echo " ${t}_temp_path $work/nginx/$t;"; done
-    echo " server { listen 127.0.0.1:$port; root $served; } }"; } > "$work/nginx/nginx.conf"
-  nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" & pids+=($!)
-else
-  server="python3 -m http.server (no keep-alive)"
-  python3 -m http.server "$port" --bind 127.0.0.1 --directory "$served" >/dev/null 2>&1 & pids+=($!)
-fi
+log=$work/nginx/logs/access.log
+mkdir -p "$work/nginx/logs"
+{ [ "$(id -u)" = 0 ] && echo "user root;"
+  echo "worker_processes 2; daemon off; pid $work/nginx/nginx.pid; error_log $work/nginx/logs/error.log;"
+  echo "events { worker_connections 1024; }"
+  echo "http { log_format short '\$status \$uri'; access_log $log short; sendfile on; keepalive_requests 100000;"
+  for t in client_body proxy fastcgi uwsgi scgi; do echo " ${t}_temp_path $work/nginx/$t;"; done
+  echo " server { listen 127.0.0.1:$port; root $served; } }"; } > "$work/nginx/nginx.conf"
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" & pids+=($!)
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/${ga_dir#"$served"/}/maven-metadata.xml" >/dev/null && break; sleep 0.1; done
-cold() { # URL JOBS LABEL
-  rm -rf "$work/cold"
-  local t0 t1 json
+jar_bytes=$(sed -n 's/^size = //p' "$here/jars.lock" | paste -sd+ | bc)
+jars=$(grep -c '^\[\[artifact\]\]' "$here/jars.lock")
+echo "load before the cold runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "jar bytes: $jar_bytes in $jars jars; server: nginx (keep-alive) behind bench/delay-proxy.py"
+
+# One lock: LABEL URL CACHE [FLAGS...] into $work/out.lock (the CACHE is kept as is: warm when it
+# already holds the closure). Prints one line with the wall time, the requests nginx logged
+# during it, and the resolver's counts.
+one() {
+  local before t0 t1 json label=$1 url=$2 cache=$3
+  shift 3
+  before=$(wc -l < "$log")
   t0=$(date +%s.%N)
-  json=$("$bin" lock --kcl-version latest --repository "$1" --no-local-repo --no-mvn --jobs "$2" \
-    --cache-dir "$work/cold" -o "$work/cold.lock" --json)
+  # shellcheck disable=SC2086 # LOCK_FLAGS is a list of flags
+  json=$("$bin" lock "$@" ${LOCK_FLAGS:-} --repository "$url" --no-local-repo --no-mvn --cache-dir "$cache" \
+    -o "$work/out.lock" --json)
   t1=$(date +%s.%N)
-  cmp -s "$work/cold.lock" "$here/jars.lock" || { echo "bench: the cold lock differs from jars.lock" >&2; exit 1; }
-  python3 - "$3" "$t0" "$t1" "$json" <<'PY'
-import json, sys
-label, t0, t1, summary = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), json.loads(sys.argv[4])
-print(f"{label:<44} {t1 - t0:7.2f} s   {summary['levels']} levels, {summary['fetch_rounds']} sequential "
-      f"POM/metadata batches, {summary['poms']} POMs, {summary['artifacts']} jars")
+  sleep 0.2 # nginx writes its log line after the response
+  cmp -s "$work/out.lock" "$here/jars.lock" || { echo "bench: the lock differs from jars.lock" >&2; exit 1; }
+  tail -n +"$((before + 1))" "$log" > "$work/run.log"
+  python3 - "$label" "$t0" "$t1" "$json" "$work/run.log" <<'PY'
+import collections, json, sys
+label, t0, t1, summary, log = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), json.loads(sys.argv[4]), sys.argv[5]
+kinds = collections.Counter()
+for line in open(log):
+    status, uri = line.split()
+    kind = "404" if status == "404" else uri.rsplit(".", 1)[-1]
+    kinds[kind if kind in ("404", "pom", "jar", "sha1", "xml") else "other"] += 1
+print(f"{label:<24} {t1 - t0:7.2f} s  requests {sum(kinds.values()):4d} "
+      f"(pom {kinds['pom']}, jar {kinds['jar']}, sha1 {kinds['sha1']}, metadata {kinds['xml']}, "
+      f"404 {kinds['404']}, other {kinds['other']})  {summary['levels']} levels, "
+      f"{summary['fetch_rounds']} POM/metadata rounds, {summary['poms']} POMs, {summary['artifacts']} jars")
 PY
 }
-echo "cold lock of the KCL closure from $server on 127.0.0.1 (same bytes as jars.lock checked each run):"
-for run in 1 2 3; do cold "http://127.0.0.1:$port/" 8 "cold, no added latency, --jobs 8 (run $run)"; done
-rtt=${RTT_MS:-20}
-if [ "$rtt" != 0 ]; then
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+summary=()
+for profile in ${PROFILES:-40:200 100:50}; do
+  rtt=${profile%%:*} mbit=${profile##*:}
   proxy_port=$(free_port)
-  python3 "$here/bench/delay-proxy.py" "$proxy_port" "$port" "$rtt" & pids+=($!)
+  python3 "$here/bench/delay-proxy.py" "$proxy_port" "$port" "$rtt" "$mbit" & proxy=$!
+  pids+=($proxy)
   sleep 0.5
-  cold "http://127.0.0.1:$proxy_port/" 8 "cold, +${rtt} ms RTT, --jobs 8"
-  cold "http://127.0.0.1:$proxy_port/" 1 "cold, +${rtt} ms RTT, --jobs 1"
-fi
+  url="http://127.0.0.1:$proxy_port/"
+  echo "== $rtt ms RTT, $mbit Mbit/s =="
+  : > "$work/times"
+  for run in $(seq "${RUNS:-3}"); do
+    rm -rf "$work/cold" "$work/out.lock"
+    one "cold (run $run)" "$url" "$work/cold" \
+      --kcl-version latest --exclude com.palantir.javapoet:javapoet | tee "$work/line"
+    sed -n 's/^.* \([0-9.]*\) s  requests.*$/\1/p' "$work/line" >> "$work/times"
+    requests=$(sed -n 's/^.*requests *\([0-9]*\) .*$/\1/p' "$work/line")
+  done
+  cold=$(median < "$work/times")
+  # The resolution alone (POMs, parents, BOMs; no jars): `lock --check` of jars.lock into an
+  # empty cache. Its time is the chain of POM round trips the jars can hide behind.
+  : > "$work/chain"
+  for run in $(seq "${RUNS:-3}"); do
+    rm -rf "$work/chaincache"
+    before=$(wc -l < "$log")
+    t0=$(date +%s.%N)
+    # shellcheck disable=SC2086
+    "$bin" lock --check -q ${LOCK_FLAGS:-} --repository "$url" --no-local-repo --no-mvn \
+      --cache-dir "$work/chaincache" -o "$here/jars.lock"
+    t1=$(date +%s.%N)
+    sleep 0.2
+    n=$(($(wc -l < "$log") - before))
+    python3 -c "print(f'{\"resolve only (run $run)\":<24} {$t1 - $t0:7.2f} s  requests {$n:4d} (lock --check, cold)')" | tee "$work/line"
+    sed -n 's/^.* \([0-9.]*\) s  requests.*$/\1/p' "$work/line" >> "$work/chain"
+  done
+  chain=$(median < "$work/chain")
+  : > "$work/warm"
+  for run in $(seq "${RUNS:-3}"); do
+    # A plain `lock` re-locks what the lock records: no metadata to ask, everything cached.
+    one "warm re-lock (run $run)" "$url" "$work/cold" | tee "$work/line"
+    sed -n 's/^.* \([0-9.]*\) s  requests.*$/\1/p' "$work/line" >> "$work/warm"
+    warm_requests=$(sed -n 's/^.*requests *\([0-9]*\) .*$/\1/p' "$work/line")
+    [ "$warm_requests" = 0 ] || { echo "bench: the warm re-lock made $warm_requests requests" >&2; exit 1; }
+  done
+  warm=$(median < "$work/warm")
+  kill "$proxy"
+  summary+=("$(python3 -c "
+b, mbit, cold, rtt, chain = $jar_bytes, $mbit, $cold, $rtt, $chain
+link = b * 8 / (mbit * 1e6)
+print(f'| {rtt} ms / {mbit} Mbit | {cold:.2f} s | {link:.2f} s | {cold / link:.2f}x | {chain:.2f} s | {cold / max(link, chain):.2f}x | $requests | ${warm} s, 0 requests |')")")
+done
+echo "load after the cold runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| link | kclrs lock, cold (median of ${RUNS:-3}) | jar bytes at link rate | ratio | resolve only (lock --check, cold) | ratio to max(jar bytes, resolve) | requests | warm re-lock (median) |"
+echo "|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${summary[@]}"

@@ -96,14 +96,36 @@ impl Cli {
     }
 }
 
-const MAIN_EXAMPLES: &str = "\
-Examples:
-  kclrs download-jars --repository https://your-mirror/maven2/
+/// The exit codes, as `kclrs --help` lists them (README.md has the same table).
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
+  0    success
+  1    unexpected failure (I/O error, bug)
+  2    bad command line, or a flag or variable whose value cannot work (e.g. an unwritable cache)
+  3    an input file is invalid: properties, lockfile, settings.xml, POM
+  4    no suitable Java found, or the one asked for is unusable
+  5    artifacts could not be obtained: network, missing artifact, checksum mismatch
+  6    a check failed: `verify` found missing/corrupt jars, `lock --check` a stale lock
+  130  interrupted (Ctrl-C) while downloading
+  run exits with the JVM's own exit code once the daemon has started
+"
+    };
+}
+
+const MAIN_EXAMPLES: &str = concat!(
+    "Examples:
+  kclrs download-jars            # the locked jars, from the central your Maven declares (or mvn)
   kclrs print-command --sample
   kclrs run -p app.properties -J-Xmx1g
   kclrs java
+  kclrs download-jars --repository https://your-mirror/maven2/   # a mirror of your own
 
-`kclrs <command> --help` shows each command's flags, examples and environment variables.";
+",
+    exit_codes!(),
+    "
+`kclrs <command> --help` shows each command's flags, examples and environment variables."
+);
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -128,13 +150,17 @@ pub enum Command {
     /// List the Java installations kclrs can see and show which one it would use.
     #[command(after_help = JAVA_HELP)]
     Java(JavaArgs),
+    /// Write a folder that runs the daemon with no Java installed: jlinked runtime, verified
+    /// jars, CDS archive, launcher; or --check one against its bundle.lock.
+    #[command(after_help = BUNDLE_HELP)]
+    Bundle(BundleArgs),
     /// Print a shell completion script.
     #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
 }
 
 // The examples and environment variables each subcommand's `--help` ends with. The variable lists
-// name exactly what the subcommand reads (README "Where jars come from" and "Java discovery").
+// name exactly what the subcommand reads (docs/configuration.md: "Where jars come from" and "Java discovery").
 
 /// Variables every command that finds Java reads.
 macro_rules! java_vars {
@@ -153,6 +179,8 @@ macro_rules! fetch_vars {
   KCLRS_CONNECT_TIMEOUT  connect timeout in seconds (default 10)
   KCLRS_READ_TIMEOUT   seconds without a byte arriving (default 30)
   KCLRS_RETRIES        extra attempts per URL (default 4)
+  KCLRS_ARTIFACT_TIMEOUT  seconds one file may take, retries included (default 300)
+  KCLRS_MVN_TIMEOUT    seconds one mvn run may take (default 600)
   HTTPS_PROXY, HTTP_PROXY, NO_PROXY, SSL_CERT_FILE  proxies and extra TLS roots
   MAVEN_HOME, M2_HOME  where Maven's global settings.xml is (else the mvn on PATH)
 "
@@ -161,7 +189,9 @@ macro_rules! fetch_vars {
 
 macro_rules! cache_var {
     () => {
-        "  KCLRS_CACHE_DIR      cache root when --cache-dir is not given
+        "  KCLRS_CACHE_DIR      cache root when --cache-dir is not given (default ~/.cache/kclrs on
+                       Linux, ~/Library/Caches/kclrs on macOS, %LOCALAPPDATA%\\kclrs\\cache on
+                       Windows; $XDG_CACHE_HOME/kclrs when that is set, except on Windows)
 "
     };
 }
@@ -212,13 +242,15 @@ Environment:
     java_vars!(),
     cache_var!(),
     fetch_vars!(),
-    color_var!()
+    color_var!(),
+    "  KCLRS_SAMPLE_OUTPUT  a file the sample record processor (--sample) appends each record to
+"
 );
 
 const DOWNLOAD_JARS_HELP: &str = concat!(
     "Examples:
-  kclrs download-jars --repository https://your-mirror/maven2/
-  KCLRS_REPOSITORY=https://your-mirror/maven2/ kclrs download-jars --dest lib/
+  kclrs download-jars
+  kclrs download-jars --dest lib/ --repository https://your-mirror/maven2/
   kclrs download-jars --offline --json
 
 Environment:
@@ -260,6 +292,20 @@ const JAVA_HELP: &str = concat!(
 Environment:
 ",
     java_vars!(),
+    color_var!()
+);
+
+const BUNDLE_HELP: &str = concat!(
+    "Examples:
+  kclrs bundle --dest /opt/kcl -p app.properties --java /usr/lib/jvm/java-17-openjdk-amd64
+  /opt/kcl/bin/kcl-daemon -p app.properties -J-Xmx1g
+  kclrs bundle --check /opt/kcl
+
+Environment:
+",
+    java_vars!(),
+    cache_var!(),
+    fetch_vars!(),
     color_var!()
 );
 
@@ -309,6 +355,12 @@ pub struct LaunchArgs {
     /// Logback configuration file passed to the daemon as --log-configuration.
     #[arg(short = 'l', long = "log-configuration", value_name = "FILE")]
     pub log_configuration: Option<PathBuf>,
+    /// The daemon's log level (kclrs writes the logback configuration; -l FILE wins).
+    #[arg(long, value_enum, ignore_case = true, value_name = "LEVEL")]
+    pub log_level: Option<LogLevelArg>,
+    /// The daemon's log lines: text (the jar's own pattern) or json (one object per line).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormatArg>,
     /// The java binary or Java home to use (default: discovered, see `kclrs java`).
     #[arg(short = 'j', long = "java", value_name = "PATH")]
     pub java: Option<PathBuf>,
@@ -322,6 +374,22 @@ pub struct LaunchArgs {
     pub jvm_args: Vec<String>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogLevelArg {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormatArg {
+    Text,
+    Json,
+}
+
 /// Which lockfile to use.
 #[derive(Debug, Clone, Args)]
 pub struct LockfileArgs {
@@ -333,12 +401,12 @@ pub struct LockfileArgs {
 /// Where the kclrs cache lives.
 #[derive(Debug, Clone, Args)]
 pub struct CacheArgs {
-    /// Cache directory (default: $KCLRS_CACHE_DIR, else the platform cache dir).
+    /// Cache directory (default: $KCLRS_CACHE_DIR, else ~/.cache/kclrs on Linux; see Environment).
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
 }
 
-/// Where artifact bytes may come from, in the order documented in README.
+/// Where artifact bytes may come from, in the order documented in docs/configuration.md.
 #[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
     /// Maven repository URL to download from, tried in order (repeatable; http, https or file).
@@ -399,6 +467,10 @@ pub struct PrintCommandArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CommandFormat::Shell)]
     pub format: CommandFormat,
+    /// Add the class-data sharing options `kclrs run` uses on this machine (off by default: a
+    /// printed command may run elsewhere).
+    #[arg(long)]
+    pub cds: bool,
     /// Use a Java older than the lock's minimum anyway, with a warning (also KCLRS_IGNORE_JAVA_VERSION=1).
     #[arg(long)]
     pub ignore_java_version: bool,
@@ -443,6 +515,9 @@ pub struct RunArgs {
     /// No progress output while fetching jars.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Start the JVM without a class-data sharing archive (kclrs makes and uses one by default).
+    #[arg(long)]
+    pub no_cds: bool,
     /// Use a Java older than the lock's minimum anyway, with a warning (also KCLRS_IGNORE_JAVA_VERSION=1).
     #[arg(long)]
     pub ignore_java_version: bool,
@@ -524,6 +599,31 @@ pub struct JavaArgs {
     /// Print {"chosen": …, "candidates": […]} as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BundleArgs {
+    /// The folder to write (new, empty, or an earlier bundle, which is replaced whole).
+    #[arg(long, value_name = "DIR", required_unless_present = "check")]
+    pub dest: Option<PathBuf>,
+    /// Re-hash the jars, runtime and archive of DIR against its bundle.lock; exit 6 on a difference.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["dest", "properties", "java"])]
+    pub check: Option<PathBuf>,
+    /// The app's .properties, for the CDS training run (its network settings are replaced).
+    #[arg(short = 'p', long = "properties", value_name = "FILE")]
+    pub properties: Option<PathBuf>,
+    /// The JDK (java binary or home) to link the runtime from; it needs jlink and jdeps.
+    #[arg(short = 'j', long = "java", value_name = "PATH")]
+    pub java: Option<PathBuf>,
+    #[command(flatten)]
+    pub lockfile: LockfileArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// No progress output.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Args)]

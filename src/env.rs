@@ -127,7 +127,9 @@ impl Env {
         self.var_os(key).map(|v| v.to_string_lossy().into_owned())
     }
 
-    /// The directories of `PATH`, in order.
+    /// The absolute directories of `PATH`, in order: the one rule for every program kclrs looks
+    /// up itself (`java`, `mvn`). An empty or relative entry would name the current folder (or
+    /// one below it), whose files may be anyone's, so it is skipped.
     pub fn path_dirs(&self) -> Vec<PathBuf> {
         let Some(path) = self.var_os("PATH") else {
             return Vec::new();
@@ -135,9 +137,25 @@ impl Env {
         let sep = self.os.path_list_separator();
         path.to_string_lossy()
             .split(sep)
-            .filter(|s| !s.is_empty())
             .map(PathBuf::from)
+            .filter(|dir| self.is_absolute(dir))
             .collect()
+    }
+
+    /// `path.is_absolute()` as `self.os` reads it (`C:\x` on Windows, `/x` elsewhere), whatever
+    /// the OS kclrs runs on, so fake environments of the other OS behave as the real one.
+    fn is_absolute(&self, path: &Path) -> bool {
+        let text = path.to_string_lossy();
+        if self.os.is_windows() {
+            let b = text.as_bytes();
+            (b.len() >= 3
+                && b[0].is_ascii_alphabetic()
+                && b[1] == b':'
+                && matches!(b[2], b'\\' | b'/'))
+                || text.starts_with("\\\\")
+        } else {
+            text.starts_with('/')
+        }
     }
 
     /// Makes `path` absolute against the captured working directory (no symlink resolution).
@@ -200,11 +218,35 @@ mod tests {
             .with_var("Path", "x");
         assert_eq!(env.var("A"), None);
         assert_eq!(env.var("PATH"), None);
-        let win = Env::fake(Os::Windows, None, PathBuf::from("C:\\w")).with_var("Path", "a;b");
+        let win = Env::fake(Os::Windows, None, PathBuf::from("C:\\w"))
+            .with_var("Path", "C:\\a;;b;D:/c;\\\\srv\\d");
         assert_eq!(
             win.path_dirs(),
-            vec![PathBuf::from("a"), PathBuf::from("b")]
+            vec![
+                PathBuf::from("C:\\a"),
+                PathBuf::from("D:/c"),
+                PathBuf::from("\\\\srv\\d")
+            ]
         );
+    }
+
+    /// Issue 21, finding 5: empty and relative `PATH` entries name the current folder, whose
+    /// programs may be anyone's; `java` and `mvn` discovery skip them.
+    #[test]
+    fn path_dirs_keep_only_absolute_entries() {
+        for path in [
+            ":/usr/bin",
+            "/usr/bin:",
+            "/usr/bin::/bin",
+            ".:/usr/bin:bin:./x",
+        ] {
+            let env = Env::fake(Os::Linux, None, PathBuf::from("/w")).with_var("PATH", path);
+            let dirs = env.path_dirs();
+            assert!(
+                dirs.iter().all(|d| d.starts_with("/")) && !dirs.is_empty(),
+                "{path:?} gave {dirs:?}"
+            );
+        }
     }
 
     #[test]

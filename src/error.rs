@@ -117,7 +117,8 @@ pub fn render_styled(err: &anyhow::Error, color: bool) -> String {
     let mut out = String::new();
     let mut previous = String::new();
     for (i, cause) in err.chain().enumerate() {
-        let text = cause.to_string();
+        // Causes quote files and servers: the one terminal rule applies (see `terminal`).
+        let text = crate::terminal::escape(&cause.to_string()).into_owned();
         // anyhow chains often repeat the inner message verbatim (e.g. io::Error wrapped twice).
         if text == previous || (i > 0 && previous.ends_with(&text)) {
             continue;
@@ -130,6 +131,7 @@ pub fn render_styled(err: &anyhow::Error, color: bool) -> String {
         previous = text;
     }
     if let (_, Some(hint)) = classify(err) {
+        let hint = crate::terminal::escape(hint);
         out.push_str(&format!("{} {hint}\n", label(color, "hint")));
     }
     out
@@ -213,6 +215,18 @@ mod tests {
             .context(UserError::new(Exit::Input, "cannot read x").hint("h"))
             .context("outer");
         assert_eq!(classify(&err), (Exit::Input, Some("h")));
+    }
+
+    #[test]
+    fn rendered_errors_escape_terminal_controls() {
+        let err =
+            Err::<(), _>(UserError::new(Exit::Input, "key a\u{1b}]0;x\u{7}").hint("h\u{202e}"))
+                .context("in f\u{0}")
+                .unwrap_err();
+        assert_eq!(
+            render(&err),
+            "error: in f\\u{0}\n  caused by: key a\\u{1b}]0;x\\u{7}\nhint: h\\u{202e}\n"
+        );
     }
 
     #[test]

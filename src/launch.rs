@@ -1,20 +1,31 @@
 //! Turns launch options into the MultiLangDaemon java command, shared by `print-command`,
 //! `print-classpath` and `run` so the three can never disagree about what gets started:
 //!
-//! `<java> [jvm args] -cp <user paths>:<locked jars>:<properties dir>
+//! `<java> [jvm args] -cp <user paths>:<locked jars>:<properties dir>`
+//! (the properties dir: see [`properties_entry`])
+//! `
 //! software.amazon.kinesis.multilang.MultiLangDaemon --properties-file <props> [--log-configuration <log>]`
 //!
 //! [`prepare`] loads the lockfile, reads and checks the properties (or the embedded sample),
 //! checks the log configuration, chooses Java and assembles the classpath; [`classpath`] holds the
-//! jar ordering, [`quote`] the shell quoting and [`exec`] the hand-over to the JVM.
+//! jar ordering, [`quote`] the shell quoting and [`exec`] the start of the JVM (kclrs stays its
+//! parent on Unix: `parent`). [`logging`] writes the logback configuration of
+//! `--log-level`/`--log-format`, and [`cds`] the class-data sharing archive that
+//! [`Prepared::with_cds`] adds to the command.
 
+pub mod cds;
 pub mod classpath;
 pub mod exec;
+pub mod logging;
+#[cfg(unix)]
+pub mod parent;
 pub mod quote;
 
 use std::borrow::Cow;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 
 use crate::cache::Cache;
 use crate::env::Env;
@@ -41,6 +52,10 @@ pub struct LaunchOptions {
     /// `-c` entries, as given; placed first on the classpath.
     pub classpath: Vec<PathBuf>,
     pub log_configuration: Option<PathBuf>,
+    /// `--log-level`: kclrs writes the logback configuration (unless `log_configuration`).
+    pub log_level: Option<logging::LogLevel>,
+    /// `--log-format`: as `log_level`.
+    pub log_format: Option<logging::LogFormat>,
     /// `--java`: a java binary or a Java home.
     pub java: Option<PathBuf>,
     /// JVM options placed before `-cp`.
@@ -177,10 +192,87 @@ pub struct Prepared {
     pub classpath: Classpath,
     /// The java command; `None` for [`Purpose::PrintClasspath`].
     pub command: Option<JavaCommand>,
+    /// What `command` was made of; `None` with it.
+    pub launch: Option<Launch>,
     pub jars: JarSource,
 }
 
+/// The parts of the java command, kept so [`Prepared::with_cds`] can rebuild it.
+#[derive(Clone, Debug)]
+pub struct Launch {
+    pub java: crate::java::Candidate,
+    pub properties: PathBuf,
+    pub log_configuration: Option<PathBuf>,
+    /// kclrs's own JVM options, placed before the user's `-J` so that the user's win.
+    pub own_jvm_args: Vec<String>,
+    /// The folder of the properties file: the classpath's last entry.
+    pub props_dir: Option<PathBuf>,
+}
+
 impl Prepared {
+    /// The command with a class-data sharing archive of its classpath (see [`cds`]), or why
+    /// there is none: Java older than 13, the user's own sharing options (`-J`,
+    /// `JAVA_TOOL_OPTIONS`, `JDK_JAVA_OPTIONS`), a folder or an unreadable jar on the classpath, an
+    /// unwritable cache. May check a new archive by running this Java once.
+    ///
+    /// On Java 19+ the properties folder is left off the classpath: the JVM refuses an archive
+    /// whose classpath holds a folder that is not empty, and the daemon reads the properties file
+    /// by its absolute path anyway. Java 13–18 accept a folder after the last jar, so it stays.
+    pub fn with_cds(
+        &self,
+        env: &Env,
+        opts: &LaunchOptions,
+        aot: bool,
+    ) -> Result<JavaCommand, String> {
+        let launch = self.launch.as_ref().ok_or("no java command")?;
+        let tool_options: Vec<String> = ["JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"]
+            .iter()
+            .filter_map(|v| env.var(v))
+            .collect();
+        let user = opts
+            .jvm_args
+            .iter()
+            .chain(&tool_options)
+            .map(String::as_str);
+        if cds::user_manages_cds(user) {
+            return Err("the JVM options set class-data sharing themselves".to_string());
+        }
+        let mut entries = self.classpath.entries.clone();
+        let java = &launch.java;
+        if java.feature >= 19
+            && launch.props_dir.is_some()
+            && entries.last() == launch.props_dir.as_ref()
+        {
+            entries.pop();
+        }
+        let joined = classpath::join(&entries, env.os).map_err(|e| e.to_string())?;
+        let id = cds::JavaId::read(&java.home, &java.version, java.feature);
+        let start = cds::Start {
+            cache: &opts.cache,
+            java_bin: &java.java,
+            inputs: cds::Inputs {
+                lock_input_hash: self.lock.input_hash.as_deref(),
+                classpath: &entries,
+                jvm_args: &opts.jvm_args,
+                java: &id,
+            },
+            joined_classpath: &joined,
+            aot,
+        };
+        let (mode, plan) = cds::decide(&start)?;
+        let mut jvm = launch.own_jvm_args.clone();
+        jvm.extend(cds::flags(mode, &plan));
+        jvm.extend(opts.jvm_args.iter().cloned());
+        Ok(JavaCommand::daemon(
+            java.java.clone(),
+            &jvm,
+            joined,
+            &launch.properties,
+            launch.log_configuration.as_deref(),
+            env.cwd.clone(),
+        ))
+    }
+
     /// `N of M locked jars are missing from …: a, b, c and K more`, or `None` if none are.
     pub fn missing_summary(&self) -> Option<String> {
         let missing = &self.classpath.missing;
@@ -332,6 +424,34 @@ fn log_configuration(env: &Env, given: &Path) -> anyhow::Result<PathBuf> {
     .into())
 }
 
+/// The classpath entry that makes the properties file a classpath resource (the daemon looks it
+/// up there first): its own folder, unless another user could put files there. Everything in
+/// that folder would be on the daemon's classpath, where a planted class or a
+/// `META-INF/services` file runs inside the daemon; so then a private copy of the file alone, in
+/// `<cache>/properties/<sha256 prefix>/`, takes the folder's place, with a warning. The daemon is
+/// still given the file itself (`--properties-file`), so it reads what the user wrote.
+fn properties_entry(env: &Env, cache: &Cache, file: &Path) -> anyhow::Result<PathBuf> {
+    let dir = file.parent().unwrap_or(Path::new("/"));
+    let Some((shared, problem)) = crate::paths::shared_folder_problem(dir) else {
+        return Ok(dir.to_path_buf());
+    };
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file.file_name().unwrap_or_default();
+    let copy = cache.private_copy(name, &bytes)?;
+    crate::ui::warn(
+        env,
+        &format!(
+            "{} {problem}: the folder of {} is not put on the classpath, only a private copy of \
+             the file ({}); pass `-c {}` to add the folder anyway",
+            shared.display(),
+            file.display(),
+            copy.display(),
+            dir.display()
+        ),
+    );
+    Ok(copy.parent().unwrap_or(&copy).to_path_buf())
+}
+
 /// Does everything but printing or starting: see the module documentation.
 pub fn prepare(env: &Env, opts: &LaunchOptions, purpose: Purpose) -> anyhow::Result<Prepared> {
     let lockfile = opts.lockfile.as_deref().map(|p| env.absolute(p));
@@ -368,6 +488,31 @@ pub fn prepare(env: &Env, opts: &LaunchOptions, purpose: Purpose) -> anyhow::Res
         Some(given) if purpose.needs_command() => Some(log_configuration(env, given)?),
         _ => None,
     };
+    let log = match (log, opts.log_level, opts.log_format) {
+        (Some(given), level, format) => {
+            if level.is_some() || format.is_some() {
+                crate::ui::warn(
+                    env,
+                    &format!(
+                        "--log-level/--log-format ignored: the daemon uses your log configuration {}",
+                        given.display()
+                    ),
+                );
+            }
+            Some(given)
+        }
+        (None, None, None) => None,
+        (None, level, format) if purpose.needs_command() => Some(logging::materialize(
+            &opts.cache,
+            level,
+            format.unwrap_or(logging::LogFormat::Text),
+        )?),
+        (None, _, _) => None,
+    };
+    let log_format = match (&opts.log_configuration, opts.log_format) {
+        (None, Some(format)) => format,
+        _ => logging::LogFormat::Text,
+    };
     let java = if purpose.needs_command() {
         let mut needs = java_needs(env, &lock, opts.lockfile.as_deref());
         needs.ignore.clone_from(&opts.ignore_java_version);
@@ -383,25 +528,41 @@ pub fn prepare(env: &Env, opts: &LaunchOptions, purpose: Purpose) -> anyhow::Res
         Some(dir) => JarSource::Dir(env.absolute(dir)),
         None => JarSource::Cache(opts.cache.clone()),
     };
-    let props_dir = properties_file
-        .as_deref()
-        .and_then(|p| p.parent().map(Path::to_path_buf));
+    let props_dir = match properties_file.as_deref() {
+        Some(file) => Some(properties_entry(env, &opts.cache, file)?),
+        None => None,
+    };
     let classpath = classpath::assemble(env, &lock, &jars, &opts.classpath, props_dir.as_deref())?;
-    let command = match (java, &properties_file) {
-        (Some(java), Some(props)) => Some(JavaCommand::daemon(
-            java.java,
-            &opts.jvm_args,
-            classpath::join(&classpath.entries, env.os)?,
-            props,
-            log.as_deref(),
-            env.cwd.clone(),
-        )),
+    let launch = match (java, properties_file) {
+        (Some(java), Some(properties)) => Some(Launch {
+            own_jvm_args: logging::jvm_flags(log_format, java.feature),
+            java,
+            properties,
+            log_configuration: log,
+            props_dir,
+        }),
         _ => None,
+    };
+    let command = match &launch {
+        Some(l) => {
+            let mut jvm = l.own_jvm_args.clone();
+            jvm.extend(opts.jvm_args.iter().cloned());
+            Some(JavaCommand::daemon(
+                l.java.java.clone(),
+                &jvm,
+                classpath::join(&classpath.entries, env.os)?,
+                &l.properties,
+                l.log_configuration.as_deref(),
+                env.cwd.clone(),
+            ))
+        }
+        None => None,
     };
     Ok(Prepared {
         lock,
         classpath,
         command,
+        launch,
         jars,
     })
 }
@@ -498,6 +659,8 @@ mod tests {
             sample: false,
             classpath: Vec::new(),
             log_configuration: None,
+            log_level: None,
+            log_format: None,
             java: None,
             jvm_args: Vec::new(),
             lockfile: None,

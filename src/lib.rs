@@ -4,6 +4,7 @@
 //! benchmarked without going through the command line; only `cli` and `commands` know about clap.
 //! The modules form layers whose imports point down only; ARCHITECTURE.md has the map.
 
+pub mod bundle;
 pub mod cache;
 pub mod classfile;
 pub mod cli;
@@ -21,6 +22,7 @@ pub mod paths;
 pub mod progress;
 pub mod properties;
 pub mod sample;
+pub mod terminal;
 pub mod transport;
 pub mod ui;
 pub mod xml;

@@ -48,7 +48,7 @@ impl Progress {
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             bar.set_prefix("get");
-            bar.set_message(name.to_string());
+            bar.set_message(crate::terminal::escape(name).into_owned());
             (bar, total.clone())
         });
         FileBar { bar }
@@ -94,7 +94,7 @@ impl StatusLine {
                 ProgressStyle::with_template("{spinner} {msg} {elapsed}")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
-            bar.set_message(text.clone());
+            bar.set_message(crate::terminal::escape(&text).into_owned());
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar
         });

@@ -43,19 +43,21 @@ fn color_choice(tty: bool, var: impl Fn(&str) -> Option<OsString>) -> bool {
     tty && term_ok
 }
 
-/// Prints `warning: msg` to stderr.
+/// Prints `warning: msg` to stderr, through [`crate::terminal::escape`].
 pub fn warn(env: &Env, msg: &str) {
     let line = format!(
-        "{} {msg}\n",
-        crate::error::label(stderr_color(env), "warning")
+        "{} {}\n",
+        crate::error::label(stderr_color(env), "warning"),
+        crate::terminal::escape(msg)
     );
     let _ = std::io::stderr().write_all(line.as_bytes());
 }
 
-/// Prints `note: msg` to stderr (progress-free informational line), unless `quiet`.
+/// Prints `msg` to stderr (progress-free informational line) through
+/// [`crate::terminal::escape`], unless `quiet`.
 pub fn note(quiet: bool, msg: &str) {
     if !quiet {
-        let _ = writeln!(std::io::stderr(), "{msg}");
+        let _ = writeln!(std::io::stderr(), "{}", crate::terminal::escape(msg));
     }
 }
 

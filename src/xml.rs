@@ -69,6 +69,11 @@ pub enum XmlErrorKind {
     /// `&name;` is neither a valid character reference nor one of XML's predefined entities.
     #[error("{}", reference_message(.error))]
     Reference { name: String, error: EscapeError },
+    /// `&#…;` names a character XML 1.0 forbids (a control character other than tab, line feed
+    /// and carriage return, a surrogate, U+FFFE or U+FFFF). Such a reference would otherwise put
+    /// an ESC or a NUL into a URL, an id or a message.
+    #[error("the character reference &{0}; names a character XML 1.0 does not allow")]
+    ForbiddenChar(String),
     /// An end tag with no open element (quick-xml normally reports this itself).
     #[error("unexpected end tag")]
     UnmatchedEnd,
@@ -147,6 +152,10 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
                 // Resolved exactly as `unescape` resolves it inside text: `&#…;`, `&#x…;` and the
                 // five predefined entities; a DTD's own entities are not supported.
                 match quick_xml::escape::unescape(&format!("&{name};")) {
+                    Ok(resolved) if !resolved.chars().all(is_xml_char) => {
+                        let kind = XmlErrorKind::ForbiddenChar(name);
+                        return Err(fail(reader.buffer_position(), kind));
+                    }
                     Ok(resolved) => push_text(&mut stack, &resolved),
                     Err(error) => {
                         let kind = XmlErrorKind::Reference { name, error };
@@ -176,6 +185,13 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
         event_start: 0,
         kind: XmlErrorKind::NoRoot,
     })
+}
+
+/// XML 1.0's `Char` production: tab, line feed, carriage return and U+0020 and above, but the
+/// surrogates (which a Rust `char` cannot hold anyway), U+FFFE and U+FFFF.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+        || c >= '\u{10000}'
 }
 
 /// A new element named after `tag`, without its namespace prefix.
@@ -241,6 +257,37 @@ mod tests {
         assert_eq!(e.offset, 6);
         let e = parse(b"<?xml version=\"1.0\"?>").unwrap_err();
         assert_eq!(e.to_string(), "no root element");
+    }
+
+    /// Issue 21, finding 7: a reference to a character XML 1.0 forbids is an error, not an ESC
+    /// or a BEL in an element's text; the allowed ones still resolve.
+    #[test]
+    fn references_to_forbidden_characters_are_refused() {
+        for bad in [
+            "&#27;",
+            "&#x1b;",
+            "&#x1B;",
+            "&#7;",
+            "&#x8;",
+            "&#xFFFE;",
+            "&#xffff;",
+            "&#127;x&#1;",
+        ] {
+            let doc = format!("<a><b>x{bad}</b></a>");
+            let e = parse(doc.as_bytes()).expect_err(bad);
+            assert!(
+                matches!(e.kind, XmlErrorKind::ForbiddenChar(_)),
+                "{bad}: {e:?}"
+            );
+            assert!(e.to_string().contains("XML 1.0 does not allow"), "{e}");
+        }
+        let e = parse(b"<a>\n<b>x&#x1b;]0;t</b></a>").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the character reference &#x1b; names a character XML 1.0 does not allow"
+        );
+        let root = parse("<a>&#9;&#10;&#13;&#x7f;&#xe9;&#x1F600;</a>".as_bytes()).unwrap();
+        assert_eq!(root.text, "\u{7f}\u{e9}\u{1f600}");
     }
 
     #[test]

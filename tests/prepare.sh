@@ -40,5 +40,15 @@ POM
   mv "$work/list.txt" "$ref/$name.txt"
   rm -rf "$work"
 done <"$here/maven/roots.txt"
+# Maven 4 (a release candidate: no final 4.x is served yet), for the test that the mvn fallback's
+# work folder ignores a planted `.mvn/` under both Maven 3 and 4 (tests/cli/local_users.rs).
+maven4=org.apache.maven:apache-maven:4.0.0-rc-5:tar.gz:bin
+if [ ! -s "$m2/org/apache/maven/apache-maven/4.0.0-rc-5/apache-maven-4.0.0-rc-5-bin.tar.gz" ]; then
+  echo "prepare: fetching $maven4 with mvn" >&2
+  work=$(mktemp -d)
+  (cd "$work" && mvn -B -q -Dmaven.repo.local="$m2" "$plugin:get" -Dtransitive=false \
+     -Dartifact="$maven4" >"$work/mvn.log" 2>&1) || { cat "$work/mvn.log" >&2; exit 1; }
+  rm -rf "$work"
+fi
 echo "prepare: Maven artifacts ready in $m2" >&2
 bash "$here/e2e/install.sh"

@@ -30,12 +30,15 @@ pub fn run(cli: &Cli, env: &Env) -> anyhow::Result<ExitCode> {
                 launch: LaunchArgs {
                     cp,
                     log_configuration: h.log_configuration.clone(),
+                    log_level: None,
+                    log_format: None,
                     java: h.java.clone(),
                     jvm_args: Vec::new(),
                 },
                 lockfile,
                 cache,
                 format: CommandFormat::Shell,
+                cds: false,
                 // KCLRS_IGNORE_JAVA_VERSION still applies: the helper had no such flag.
                 ignore_java_version: false,
             },

@@ -17,7 +17,12 @@ pub fn run(args: &JavaArgs, env: &Env) -> anyhow::Result<ExitCode> {
     if args.json {
         crate::ui::print_json(&found)?;
     } else {
-        crate::ui::print(&table(&found, min, &lock.origin.to_string()))?;
+        let mut text = table(&found, min, &lock.origin.to_string());
+        for line in java::option_variables(env) {
+            let _ = writeln!(text, "{line}");
+        }
+        // Java homes are folder names anyone may have chosen: the terminal rule applies.
+        crate::ui::print(&crate::terminal::escape(&text))?;
     }
     match found.chosen {
         Some(_) => Ok(ExitCode::SUCCESS),

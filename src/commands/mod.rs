@@ -3,11 +3,10 @@
 //! lives in the domain modules so `run`, `print-command` and `download-jars` share it). The flag
 //! groups several subcommands share are turned into domain options here, once.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::cache::Cache;
+use crate::cache::{Cache, CacheFrom};
 use crate::cli::{
     CacheArgs, ClasspathLaunchArgs, Cli, Command, LaunchArgs, LockfileArgs, SourceArgs,
 };
@@ -18,6 +17,7 @@ use crate::lockfile::Lockfile;
 use crate::transport::{settings, FetchOptions, HttpOptions, MvnFallback};
 use crate::ui;
 
+pub mod bundle;
 pub mod completions;
 pub mod download_jars;
 pub mod helper;
@@ -41,6 +41,7 @@ pub fn dispatch(cli: Cli, env: &Env) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => verify::run(&args, env),
         Command::Lock(args) => lock::run(&args, env),
         Command::Java(args) => java::run(&args, env),
+        Command::Bundle(args) => bundle::run(&args, env),
         Command::Completions(args) => completions::run(&args),
     }
 }
@@ -53,14 +54,15 @@ pub fn lock_from(args: &LockfileArgs, env: &Env) -> anyhow::Result<Lockfile> {
 
 /// The cache selected by `--cache-dir`, `KCLRS_CACHE_DIR` or the platform default. A root that
 /// can never be a folder (it, or a parent, is a file) is refused here, naming where it came from,
-/// rather than failing later as an unexpected I/O error.
+/// rather than failing later as an unexpected I/O error, and so is one another user could change
+/// ([`Cache::check_owner`]).
 pub fn cache_from(args: &CacheArgs, env: &Env) -> anyhow::Result<Cache> {
-    let (root, from): (PathBuf, &str) = match &args.cache_dir {
-        Some(dir) => (env.absolute(dir), "--cache-dir"),
+    let (root, from) = match &args.cache_dir {
+        Some(dir) => (env.absolute(dir), CacheFrom::Flag),
         None if env.var_os("KCLRS_CACHE_DIR").is_some() => {
-            (env.default_cache_dir()?, "KCLRS_CACHE_DIR")
+            (env.default_cache_dir()?, CacheFrom::Var)
         }
-        None => (env.default_cache_dir()?, "the default cache folder"),
+        None => (env.default_cache_dir()?, CacheFrom::Default),
     };
     if let Some(file) = root
         .ancestors()
@@ -70,23 +72,18 @@ pub fn cache_from(args: &CacheArgs, env: &Env) -> anyhow::Result<Cache> {
         return Err(UserError::new(
             Exit::Usage,
             format!(
-                "cannot use {} as the kclrs cache ({from}): {} is a file, not a folder",
+                "cannot use {} as the kclrs cache ({}): {} is a file, not a folder",
                 root.display(),
+                from.label(),
                 file.display()
             ),
         )
-        .hint(match from {
-            "--cache-dir" => {
-                "pass --cache-dir a folder kclrs may create, e.g. --cache-dir ~/.cache/kclrs"
-            }
-            "KCLRS_CACHE_DIR" => {
-                "set KCLRS_CACHE_DIR to a folder kclrs may create, or unset it to use the default"
-            }
-            _ => "pass --cache-dir DIR or set KCLRS_CACHE_DIR to a folder kclrs may create",
-        })
+        .hint(from.hint())
         .into());
     }
-    Ok(Cache::new(root))
+    let cache = Cache::chosen(root, from);
+    cache.check_owner()?;
+    Ok(cache)
 }
 
 /// Turns the source flags (and Maven's settings) into [`FetchOptions`]. `quiet` hides progress.
@@ -168,8 +165,22 @@ pub fn launch_options(
     cache: &CacheArgs,
     env: &Env,
 ) -> anyhow::Result<LaunchOptions> {
+    use crate::cli::{LogFormatArg, LogLevelArg};
+    use crate::launch::logging::{LogFormat, LogLevel};
     Ok(LaunchOptions {
         log_configuration: launch.log_configuration.clone(),
+        log_level: launch.log_level.map(|l| match l {
+            LogLevelArg::Trace => LogLevel::Trace,
+            LogLevelArg::Debug => LogLevel::Debug,
+            LogLevelArg::Info => LogLevel::Info,
+            LogLevelArg::Warn => LogLevel::Warn,
+            LogLevelArg::Error => LogLevel::Error,
+            LogLevelArg::Off => LogLevel::Off,
+        }),
+        log_format: launch.log_format.map(|f| match f {
+            LogFormatArg::Text => LogFormat::Text,
+            LogFormatArg::Json => LogFormat::Json,
+        }),
         java: launch.java.clone(),
         jvm_args: launch.jvm_args.clone(),
         ..classpath_options(&launch.cp, lockfile, cache, env)?
@@ -188,6 +199,8 @@ pub fn classpath_options(
         sample: cp.sample,
         classpath: cp.classpath.clone(),
         log_configuration: None,
+        log_level: None,
+        log_format: None,
         java: None,
         jvm_args: Vec::new(),
         lockfile: lockfile.lockfile.clone(),

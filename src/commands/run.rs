@@ -1,6 +1,8 @@
 //! `kclrs run`: checks the properties, chooses Java, fetches and verifies the locked jars
-//! (the same code as `download-jars`) and hands the process over to the MultiLangDaemon (exec on
-//! Unix), so kclrs's exit code is Java's.
+//! (the same code as `download-jars`) and starts the MultiLangDaemon, staying its parent (signals
+//! forwarded, see `launch::parent`), so kclrs's exit code is Java's. The JVM gets a class-data
+//! sharing archive of the classpath unless `--no-cds` (see `launch::cds`); without one it starts
+//! all the same.
 //! `--dry-run` prints the command instead.
 
 use std::process::ExitCode;
@@ -20,11 +22,20 @@ pub fn run(args: &RunArgs, env: &Env) -> anyhow::Result<ExitCode> {
     let Some(command) = &prepared.command else {
         anyhow::bail!("internal error: run prepared no command");
     };
+    let with_cds = || match args.no_cds {
+        true => command.clone(),
+        false => prepared
+            .with_cds(env, &opts, launch::cds::aot_wanted(env))
+            .unwrap_or_else(|_| command.clone()),
+    };
     if args.dry_run {
         launch::warn_missing(env, &opts, &prepared);
+        for line in crate::java::option_variables(env) {
+            crate::ui::note(args.quiet, &line);
+        }
         crate::ui::print(&format!(
             "{}\n",
-            command.to_shell_line(Shell::for_os(env.os))?
+            with_cds().to_shell_line(Shell::for_os(env.os))?
         ))?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -38,7 +49,7 @@ pub fn run(args: &RunArgs, env: &Env) -> anyhow::Result<ExitCode> {
         // A --jars-dir is the user's own set: kclrs orders it but does not insist on the lock.
         JarSource::Dir(_) => launch::warn_missing(env, &opts, &prepared),
     }
-    launch::exec(command)
+    launch::exec(&with_cds())
 }
 
 /// `run -- -Xmx1g`: the words after `--` would have to go somewhere, and JVM options belong before

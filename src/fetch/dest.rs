@@ -109,16 +109,20 @@ fn place(src: &Path, target: &Path) -> anyhow::Result<bool> {
             return Ok(false);
         }
     }
-    let tmp = super::temp_path(target);
-    std::fs::copy(src, &tmp)
-        .with_context(|| format!("cannot copy {} to {}", src.display(), tmp.display()))?;
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let (tmp, mut file) = crate::paths::create_temp(target)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let copied = std::fs::File::open(src).and_then(|mut from| std::io::copy(&mut from, &mut file));
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e)
+            .with_context(|| format!("cannot copy {} to {}", src.display(), tmp.display()));
+    }
     // The copy gets the cache file's mtime so the next run can tell it is unchanged.
     if let Ok(modified) = src_meta.modified() {
-        let file = std::fs::File::options().write(true).open(&tmp);
-        if let Ok(file) = file {
-            let _ = file.set_modified(modified);
-        }
+        let _ = file.set_modified(modified);
     }
+    drop(file);
     std::fs::rename(&tmp, target).with_context(|| {
         let _ = std::fs::remove_file(&tmp);
         format!("cannot move {} into place", target.display())

@@ -86,6 +86,24 @@ async fn one(job: &Arc<Job>, a: LockedArtifact) -> Outcome {
 
 async fn one_inner(job: &Arc<Job>, a: &LockedArtifact) -> anyhow::Result<Outcome> {
     let path = job.cache.artifact_path(&a.coord);
+    let local_file = job
+        .options
+        .local_repo
+        .as_ref()
+        .is_some_and(|repo| local::in_repo(a, repo));
+    let cached_file = std::fs::symlink_metadata(&path).is_ok();
+    // With no file to check or take and nowhere to download from, there is nothing to do, and
+    // no lock file is made for it (a hostile lock of 100,000 artifacts leaves none behind).
+    if !cached_file && !local_file && job.endpoints.is_empty() {
+        let mut why: Vec<String> = job
+            .options
+            .local_repo
+            .iter()
+            .map(|r| local::not_in_repo(r))
+            .collect();
+        why.push(no_remote_reason(&job.options));
+        return Ok(Outcome::Missing(why));
+    }
     let (cache, art) = (job.cache.clone(), a.clone());
     let _lock = http::blocking(move || cache.lock_artifact(&art.coord, &art.sha256)).await?;
     let (cache, art) = (job.cache.clone(), a.clone());
@@ -113,12 +131,8 @@ async fn one_inner(job: &Arc<Job>, a: &LockedArtifact) -> anyhow::Result<Outcome
             Err(reason) => why.push(reason),
         }
     }
-    if job.options.offline {
-        why.push(
-            "offline (--offline or <offline> in settings.xml): no remote repository tried".into(),
-        );
-    } else if job.endpoints.is_empty() {
-        why.push("no remote repository is configured".into());
+    if job.endpoints.is_empty() {
+        why.push(no_remote_reason(&job.options));
     }
     for (index, endpoint) in job.endpoints.iter().enumerate() {
         match from_remote(job, index, endpoint, a, &path).await? {
@@ -130,6 +144,15 @@ async fn one_inner(job: &Arc<Job>, a: &LockedArtifact) -> anyhow::Result<Outcome
         }
     }
     Ok(Outcome::Missing(why))
+}
+
+/// Why no remote was tried (there is none to try).
+fn no_remote_reason(options: &FetchOptions) -> String {
+    if options.offline {
+        "offline (--offline or <offline> in settings.xml): no remote repository tried".into()
+    } else {
+        "no remote repository is configured".into()
+    }
 }
 
 /// Tries one remote: `Ok(Ok(origin))` when the cache now holds the artifact, `Ok(Err(reason))`
@@ -161,6 +184,7 @@ async fn from_remote(
     if let Some(down) = endpoint.unreachable.get() {
         return Ok(Err(down.clone()));
     }
+    http::warn_plain_http_credentials(endpoint, &job.progress);
     let bar = job.progress.file(&a.coord.file_name(), a.size);
     let (part, got) = http::get_to_temp(
         &job.options.http,

@@ -78,12 +78,7 @@ pub(super) fn take_from_local_repo(
     repo: &Path,
 ) -> anyhow::Result<Result<String, String>> {
     let src = crate::paths::join_repo_path(repo, &a.coord.repo_path());
-    let taken = take_file(
-        a,
-        cache,
-        &src,
-        &format!("local repository {}", repo.display()),
-    )?;
+    let taken = take_file(a, cache, &src, &repo_place(repo))?;
     // A wrong file there stays wrong: Maven trusts its copy and never fetches it again.
     Ok(taken.map_err(|why| {
         if src.is_file() {
@@ -94,20 +89,36 @@ pub(super) fn take_from_local_repo(
     }))
 }
 
+/// How messages name the local repository `repo`.
+fn repo_place(repo: &Path) -> String {
+    format!("local repository {}", repo.display())
+}
+
+/// True when the Maven-layout folder `repo` has an entry at the artifact's path (work to do).
+pub(super) fn in_repo(a: &LockedArtifact, repo: &Path) -> bool {
+    let src = crate::paths::join_repo_path(repo, &a.coord.repo_path());
+    std::fs::symlink_metadata(src).is_ok()
+}
+
+/// The reason [`take_from_local_repo`] gives when the file is not there, for callers that
+/// checked with [`in_repo`] and skipped it.
+pub(super) fn not_in_repo(repo: &Path) -> String {
+    format!("not in {}", repo_place(repo))
+}
+
 /// Removes temp files of `path` left by killed runs. Safe under the artifact's lock: a live
 /// writer of this artifact would hold it.
 fn remove_stale_parts(path: &Path) {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
         return;
     };
-    let prefix = format!(".{}.", name.to_string_lossy());
+    let name = name.to_string_lossy();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let file = entry.file_name();
-        let file = file.to_string_lossy();
-        if file.starts_with(&prefix) && file.ends_with(".part") {
+        if crate::paths::is_temp_of(&file.to_string_lossy(), &name) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -135,9 +146,10 @@ pub(super) fn take_file(
     let dest = cache.artifact_path(&a.coord);
     crate::paths::ensure_under(&cache.maven_dir(), &dest)?;
     let dir = dest.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = crate::paths::temp_path(&dest);
-    let sha = match copy_hashing(src, &tmp) {
+    crate::paths::create_dirs(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let (tmp, output) = crate::paths::create_temp(&dest)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let sha = match copy_hashing(src, output) {
         Ok(sha) => sha,
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
@@ -158,8 +170,7 @@ pub(super) fn take_file(
     Ok(Ok(src.display().to_string()))
 }
 
-/// Copies `src` to a new file `dest` and returns the sha256 of the bytes written.
-pub(super) fn copy_hashing(src: &Path, dest: &Path) -> std::io::Result<String> {
-    let mut output = File::create(dest)?;
+/// Copies `src` into `output` (a new temp file) and returns the sha256 of the bytes written.
+pub(super) fn copy_hashing(src: &Path, mut output: File) -> std::io::Result<String> {
     digest::hash_file_into(src, |chunk| output.write_all(chunk)).map(|(sha, _)| sha)
 }

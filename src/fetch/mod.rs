@@ -16,15 +16,11 @@ mod verify;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-
 use crate::cache::{self, Cache};
 use crate::env::Env;
 use crate::error::{Exit, UserError};
 use crate::lockfile::{LockedArtifact, Lockfile};
 use crate::maven::Coord;
-// `dest` names temp files as every writer does.
-use crate::paths::temp_path;
 use crate::transport::local::MvnFetch;
 use crate::transport::redact_url;
 use crate::transport::settings::Remote;
@@ -158,8 +154,9 @@ fn ensure_jars_with(
             ..Report::default()
         });
     }
-    std::fs::create_dir_all(&cache.root)
-        .with_context(|| format!("cannot create the cache {}", cache.root.display()))?;
+    // Before any copy, download or `mvn` run: an unwritable cache is a usage error, now.
+    cache.ensure_writable()?;
+    cache.prune_stale_locks();
 
     let wanted: Vec<&LockedArtifact> = pending.iter().map(|&i| &lock.artifacts[i]).collect();
     // Every writer below (downloads, the mvn fallback) targets these paths.
@@ -169,14 +166,31 @@ fn ensure_jars_with(
     let remote = (!options.offline)
         .then(|| remote_label(&options.remotes))
         .flatten();
-    if let Some(label) = &remote {
+    // Say where the files will come from: those the local Maven repository has are taken from
+    // it, only the rest from the remote.
+    let local_count = options.local_repo.as_ref().map_or(0, |repo| {
+        wanted.iter().filter(|a| local::in_repo(a, repo)).count()
+    });
+    let mut from = Vec::new();
+    if local_count > 0 {
+        if let Some(repo) = &options.local_repo {
+            from.push(format!(
+                "taking {} from the local Maven repository {}",
+                artifacts(local_count),
+                repo.display()
+            ));
+        }
+    }
+    if let Some(label) = remote.as_ref().filter(|_| local_count < wanted.len()) {
+        from.push(format!(
+            "fetching {} from {label}",
+            artifacts(wanted.len() - local_count)
+        ));
+    }
+    if !from.is_empty() {
         // The progress bars (on a terminal) follow below this line.
-        crate::progress::StatusLine::start(
-            options.status,
-            false,
-            format!("fetching {} from {label}…", artifacts(wanted.len())),
-        )
-        .done();
+        crate::progress::StatusLine::start(options.status, false, format!("{}…", from.join(", ")))
+            .done();
     }
     let outcomes = download::fetch_all(&wanted, cache, options, env)?;
     let mut missing: Vec<(usize, Vec<String>)> = Vec::new();
@@ -243,8 +257,13 @@ fn ensure_jars_with(
             let mut still = Vec::new();
             for (i, mut why) in missing {
                 let a = &lock.artifacts[i];
-                let _lock = cache.lock_artifact(&a.coord, &a.sha256)?;
-                let found = local::take_from_local_repo(a, cache, &mvn.local_repo)?;
+                // Locked only when Maven left a file to take: no lock file for work not there.
+                let found = if local::in_repo(a, &mvn.local_repo) {
+                    let _lock = cache.lock_artifact(&a.coord, &a.sha256)?;
+                    local::take_from_local_repo(a, cache, &mvn.local_repo)?
+                } else {
+                    Err(local::not_in_repo(&mvn.local_repo))
+                };
                 match found {
                     Ok(origin) => {
                         let path = cache.artifact_path(&a.coord);

@@ -77,6 +77,28 @@ pub struct Discovery {
     pub candidates: Vec<Candidate>,
 }
 
+/// Variables every JVM kclrs starts reads on its own, in the order the JVM applies them:
+/// `JAVA_TOOL_OPTIONS` (any JVM), `JDK_JAVA_OPTIONS` (the `java` launcher of JDK 9 and later) and
+/// `_JAVA_OPTIONS` (HotSpot, last, so it wins). They are the user's own, so kclrs passes them on
+/// untouched, but an agent or a classpath option in one changes what the daemon runs: `kclrs java`
+/// and `run --dry-run` show the ones that are set and not empty.
+pub const OPTION_VARIABLES: &[&str] = &["JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"];
+
+/// The [`OPTION_VARIABLES`] set (and not empty) in `env`, as `NAME=value` lines for a person.
+pub fn option_variables(env: &Env) -> Vec<String> {
+    OPTION_VARIABLES
+        .iter()
+        .filter_map(|name| {
+            let value = env.var_os(name)?.to_string_lossy().into_owned();
+            (!value.trim().is_empty()).then(|| {
+                format!(
+                    "{name}={value} (set in the environment; every JVM kclrs starts applies it)"
+                )
+            })
+        })
+        .collect()
+}
+
 /// One line describing a candidate, as used in `kclrs java` and in errors:
 /// `/usr/lib/jvm/x/bin/java (Java 17.0.15, from PATH)`.
 pub fn describe(c: &Candidate) -> String {

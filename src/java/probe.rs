@@ -187,14 +187,30 @@ fn run_version(java: &Path) -> Result<String, String> {
 
 /// What `java -version` prints on stderr and stdout, and how it exited, under the deadline.
 fn version_output(java: &Path) -> Result<(String, std::process::ExitStatus), String> {
+    run_java(java, &["-version"], VERSION_TIMEOUT)
+}
+
+/// Runs `java ARGS…` (stdin empty) and returns what it printed on stderr and stdout and how it
+/// exited; a run past `timeout` is killed and is an error, so a broken wrapper cannot hang kclrs.
+pub fn run_java<S: AsRef<std::ffi::OsStr>>(
+    java: &Path,
+    args: &[S],
+    timeout: Duration,
+) -> Result<(String, std::process::ExitStatus), String> {
+    let shown = || {
+        let first = args
+            .first()
+            .map(|a| a.as_ref().to_string_lossy().into_owned());
+        format!("`{} {}`", java.display(), first.unwrap_or_default())
+    };
     let mut child = spawn_retrying(
         Command::new(java)
-            .arg("-version")
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped()),
     )
-    .map_err(|e| format!("`{} -version` failed to start: {e}", java.display()))?;
+    .map_err(|e| format!("{} failed to start: {e}", shown()))?;
     // Readers on threads: a child filling one pipe while we wait on the other would deadlock,
     // and a grandchild holding a pipe open must not block us past the deadline.
     let (tx, rx) = mpsc::channel::<String>();
@@ -220,7 +236,7 @@ fn version_output(java: &Path) -> Result<(String, std::process::ExitStatus), Str
             let _ = tx.send(String::from_utf8_lossy(&buf).into_owned());
         });
     }
-    let deadline = Instant::now() + VERSION_TIMEOUT;
+    let deadline = Instant::now() + timeout;
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
@@ -229,12 +245,12 @@ fn version_output(java: &Path) -> Result<(String, std::process::ExitStatus), Str
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(format!(
-                    "`{} -version` gave no answer within {} s",
-                    java.display(),
-                    VERSION_TIMEOUT.as_secs()
+                    "{} gave no answer within {} s",
+                    shown(),
+                    timeout.as_secs()
                 ));
             }
-            Err(e) => return Err(format!("waiting for `{} -version`: {e}", java.display())),
+            Err(e) => return Err(format!("waiting for {}: {e}", shown())),
         }
     };
     let mut text = String::new();

@@ -10,8 +10,13 @@
 /// The `JAVA_VERSION` recorded in the text of a Java home's `release` file, e.g. `17.0.15` or
 /// `1.8.0_292`, with its quotes removed.
 pub fn from_release(text: &str) -> Option<String> {
+    release_value(text, "JAVA_VERSION")
+}
+
+/// The value of `key` in the text of a `release` file (`KEY="value"` lines), quotes removed.
+pub fn release_value(text: &str, key: &str) -> Option<String> {
     text.lines().find_map(|line| {
-        let value = line.trim().strip_prefix("JAVA_VERSION")?.trim_start();
+        let value = line.trim().strip_prefix(key)?.trim_start();
         let value = value.strip_prefix('=')?.trim();
         let value = value.trim_matches('"').trim();
         (!value.is_empty()).then(|| value.to_string())

@@ -1,8 +1,8 @@
-//! Starts the JVM for `kclrs run`. On Unix kclrs replaces itself with java (`exec`), so the
-//! daemon's pid is the one a supervisor knows and SIGTERM/SIGINT reach the JVM's shutdown hooks
-//! directly (the Node launcher's child process swallowed them). Windows has no exec: kclrs
-//! spawns java, lets Ctrl-C reach it (the console delivers it to both), waits and exits with
-//! Java's code.
+//! Starts the JVM for `kclrs run`. On Unix kclrs stays as its thin parent ([`super::parent`]):
+//! the JVM in a process group of its own so that a terminal's Ctrl-C reaches the daemon's shutdown
+//! hook and not its record processors, every stop signal forwarded to the JVM, Java's exit code
+//! returned (the Node launcher's child process swallowed the signals). Windows: kclrs spawns java,
+//! lets Ctrl-C reach it (the console delivers it to both), waits and exits with Java's code.
 
 use std::process::{Command, ExitCode};
 
@@ -26,16 +26,11 @@ fn cannot_start(cmd: &JavaCommand, err: std::io::Error) -> anyhow::Error {
     )
 }
 
-/// Replaces this process with the JVM. Returns only when that fails.
+/// Runs the JVM as a child in its own process group, forwards stop signals to it and returns
+/// its exit code.
 #[cfg(unix)]
 pub fn exec(cmd: &JavaCommand) -> anyhow::Result<ExitCode> {
-    use std::io::Write;
-    use std::os::unix::process::CommandExt;
-    // exec discards buffers that were not written yet.
-    let _ = std::io::stdout().flush();
-    let _ = std::io::stderr().flush();
-    let err = command(cmd).exec();
-    Err(cannot_start(cmd, err))
+    super::parent::run(command(cmd), |err| cannot_start(cmd, err))
 }
 
 /// Runs the JVM as a child, ignores Ctrl-C in kclrs (the JVM gets it too and shuts down), and

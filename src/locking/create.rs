@@ -161,6 +161,8 @@ pub fn create(
     let mut resolver = Resolver::new(&sources.resolver, platform.clone());
     let (roots, excludes) = inputs(asked, output, &mut resolver)?;
     let request = super::request(&roots, &excludes);
+    // Pipelined: a jar starts as soon as its version is final, while deeper levels are read.
+    resolver.on_final(|won| sources.start_jars(won));
     let resolution = resolver.resolve(&request)?;
     let coords = super::classpath(&resolution);
     let mut artifacts = Vec::with_capacity(coords.len());

@@ -194,31 +194,63 @@ pub fn check_many(
     source: &dyn RepoSource,
     coords: &[Coord],
 ) -> anyhow::Result<Vec<Option<(Checked, Jar)>>> {
-    let mut files = Vec::with_capacity(coords.len() * 4);
-    for coord in coords {
-        files.push(RepoFile::Artifact(coord.clone()));
-        files.extend(ALGORITHMS.iter().map(|a| RepoFile::Checksum {
-            coord: coord.clone(),
-            algorithm: a,
-        }));
-    }
+    let files: Vec<RepoFile> = coords.iter().flat_map(jar_files).collect();
     let mut got = source.fetch_many(&files)?;
-    let mut out = Vec::with_capacity(coords.len());
-    for coord in coords {
-        let artifact = RepoFile::Artifact(coord.clone());
-        let Some(at) = got.iter().position(|f| f.file == artifact) else {
-            out.push(None);
-            continue;
-        };
-        let jar = got.swap_remove(at);
-        let sums: Vec<&FetchedFile> = got
+    let jars: Vec<Option<FetchedFile>> = coords
+        .iter()
+        .map(|coord| {
+            let artifact = RepoFile::Artifact(coord.clone());
+            let at = got.iter().position(|f| f.file == artifact)?;
+            Some(got.swap_remove(at))
+        })
+        .collect();
+    let sums = &got;
+    let check = |coord: &Coord, jar: &FetchedFile| {
+        let sums: Vec<&FetchedFile> = sums
             .iter()
             .filter(|f| matches!(&f.file, RepoFile::Checksum { coord: c, .. } if c == coord))
             .collect();
-        let checked = check_jar(coord, &jar, &sums)?;
-        out.push(Some((checked, jar.bytes)));
+        check_jar(coord, jar, &sums)
+    };
+    // Hashing and class-scanning a batch is CPU work: spread it over the cores.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = coords.len().div_ceil(threads).max(1);
+    let checked: Vec<Option<anyhow::Result<Checked>>> = std::thread::scope(|scope| {
+        let parts: Vec<_> = coords
+            .chunks(per_thread)
+            .zip(jars.chunks(per_thread))
+            .map(|(cs, js)| {
+                scope.spawn(move || {
+                    cs.iter()
+                        .zip(js)
+                        .map(|(c, j)| j.as_ref().map(|j| check(c, j)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().expect("a jar check panicked"))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(coords.len());
+    for (checked, jar) in checked.into_iter().zip(jars) {
+        out.push(match (checked, jar) {
+            (Some(checked), Some(jar)) => Some((checked?, jar.bytes)),
+            _ => None,
+        });
     }
     Ok(out)
+}
+
+/// What checking one jar reads: the jar and its checksum files.
+pub fn jar_files(coord: &Coord) -> impl Iterator<Item = RepoFile> + '_ {
+    std::iter::once(RepoFile::Artifact(coord.clone())).chain(ALGORITHMS.iter().map(|a| {
+        RepoFile::Checksum {
+            coord: coord.clone(),
+            algorithm: a,
+        }
+    }))
 }
 
 fn check_jar(coord: &Coord, jar: &FetchedFile, sums: &[&FetchedFile]) -> anyhow::Result<Checked> {

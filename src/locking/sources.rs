@@ -6,9 +6,11 @@
 
 use std::rc::Rc;
 
-use crate::cache::Cache;
+use crate::cache::{self, Cache};
 use crate::env::Env;
-use crate::maven::source::{Chain, RepoSource};
+use crate::maven::model::type_on_classpath;
+use crate::maven::resolve::ResolvedArtifact;
+use crate::maven::source::{Chain, RepoFile, RepoSource};
 use crate::maven::Coord;
 use crate::transport::local::{AskMvn, LocalRepo};
 use crate::transport::remote::RemoteRepos;
@@ -32,7 +34,10 @@ pub struct Sources {
 }
 
 /// Builds the sources from the fetch options and the kclrs cache.
+/// `lock` keeps what it reads in the cache, so an unwritable cache fails here, before any POM
+/// is asked for.
 pub fn sources(options: &FetchOptions, cache: Cache, env: &Env) -> anyhow::Result<Sources> {
+    cache.ensure_writable()?;
     let local = options
         .local_repo
         .clone()
@@ -74,6 +79,31 @@ pub fn sources(options: &FetchOptions, cache: Cache, env: &Env) -> anyhow::Resul
         resolver,
         jar_batch: options.jobs.max(1) * 4,
     })
+}
+
+impl Sources {
+    /// Starts fetching, in the background, the jars (and checksum files) of artifacts whose
+    /// version just became final, unless the kclrs cache or the local repository has them:
+    /// [`check_jars`] then takes the remotes' answers instead of asking again.
+    pub fn start_jars(&self, won: &[ResolvedArtifact]) {
+        let remote_only = |c: &&Coord| {
+            cache::verified_sha256(&self.cache.artifact_path(c)).is_none()
+                && !self
+                    .local
+                    .as_ref()
+                    .is_some_and(|l| l.path_of(&c.repo_path()).is_file())
+        };
+        let files: Vec<RepoFile> = won
+            .iter()
+            .filter(|a| type_on_classpath(&a.kind))
+            .map(|a| &a.coord)
+            .filter(remote_only)
+            .flat_map(super::jar_files)
+            .collect();
+        if !files.is_empty() {
+            self.remote.prefetch(&files);
+        }
+    }
 }
 
 /// Fetches, cross-checks and hashes the jars of `coords`, from the kclrs cache, then the local

@@ -5,6 +5,13 @@
 //! whether it comes from the lockfile or from a POM, because a coordinate becomes a path and an
 //! argument to `mvn`: `..`, `.`, `/`, `\`, control characters, `%` (escapes such as `%2e%2e`) and
 //! `$`, `{`, `}` (which Maven would interpolate, e.g. `${env.SECRET}`) are rejected.
+//!
+//! Beyond that, a part may hold only what Maven's model validator accepts in an id
+//! (`[A-Za-z0-9_.-]`; a version may also hold `+`), with no leading, trailing or doubled dot. So
+//! two spellings never name one file (`org.slf4j.` and `org.slf4j` are both `org/slf4j/`), an
+//! invisible or bidi character (U+200B, U+202E) cannot make a look-alike coordinate pass a
+//! review, and no extension ends in a suffix of kclrs's own ([`RESERVED_SUFFIXES`]), which
+//! would make an artifact's file another one's verified-stamp.
 
 use std::fmt;
 use std::str::FromStr;
@@ -100,19 +107,49 @@ impl Coord {
     /// change a path, a URL or an `mvn` argument.
     pub fn check(&self) -> Result<(), CoordError> {
         let text = self.to_string();
-        check_part("group", &self.group, &text)?;
-        check_part("artifact", &self.artifact, &text)?;
-        check_part("extension", &self.extension, &text)?;
-        if !self.classifier.is_empty() {
-            check_part("classifier", &self.classifier, &text)?;
-        }
+        self.check_all_but_version(&text)?;
         check_part("version", &self.version, &text)
+    }
+
+    /// [`Coord::check`] for a dependency as a POM declares it, before a version range in it
+    /// (`[1.0,2.0)`, `[1.2,)`) is resolved: every bound of the range must pass the version rule.
+    /// The version picked from the metadata later is checked with [`Coord::check`].
+    pub fn check_declared(&self) -> Result<(), CoordError> {
+        if !super::version::VersionRange::is_range(&self.version) {
+            return self.check();
+        }
+        let text = self.to_string();
+        self.check_all_but_version(&text)?;
+        self.version
+            .split(['[', ']', '(', ')', ','])
+            .map(str::trim)
+            .filter(|bound| !bound.is_empty())
+            .try_for_each(|bound| check_part("version", bound, &text))
+    }
+
+    fn check_all_but_version(&self, text: &str) -> Result<(), CoordError> {
+        check_part("group", &self.group, text)?;
+        check_part("artifact", &self.artifact, text)?;
+        check_part("extension", &self.extension, text)?;
+        if !self.classifier.is_empty() {
+            check_part("classifier", &self.classifier, text)?;
+        }
+        Ok(())
     }
 
     /// The path of the file in a Maven repository layout, `/`-separated.
     pub fn repo_path(&self) -> String {
         format!("{}/{}", self.repo_dir(), self.file_name())
     }
+}
+
+/// File-name suffixes kclrs gives its own files next to cached artifacts (the verified-stamp,
+/// see `cache::stamp_path`): no artifact's file name may end in one.
+pub const RESERVED_SUFFIXES: &[&str] = &[".kclrs-verified"];
+
+/// The characters Maven accepts in a part (`+` in versions only, as in `1.0+build.5`).
+fn allowed_char(part: &str, c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_.-".contains(c) || (part == "version" && c == '+')
 }
 
 fn check_part(part: &'static str, value: &str, coord: &str) -> Result<(), CoordError> {
@@ -134,6 +171,16 @@ fn check_part(part: &'static str, value: &str, coord: &str) -> Result<(), CoordE
         Some("`$`, `{` or `}` (Maven would interpolate it)")
     } else if value.contains(['<', '>', '"', '|', '?', '*']) {
         Some("a character that is not allowed in file names")
+    } else if value.chars().any(|c| !allowed_char(part, c)) {
+        Some(if part == "version" {
+            "a character other than A-Z, a-z, 0-9, `_`, `-`, `.` and `+`"
+        } else {
+            "a character other than A-Z, a-z, 0-9, `_`, `-` and `.`"
+        })
+    } else if value.starts_with('.') || value.ends_with('.') {
+        Some("a leading or trailing `.`")
+    } else if part == "extension" && reserved_suffix(value) {
+        Some("a suffix kclrs reserves for its own files (`.kclrs-verified`)")
     } else {
         None
     };
@@ -145,6 +192,15 @@ fn check_part(part: &'static str, value: &str, coord: &str) -> Result<(), CoordE
         }),
         None => Ok(()),
     }
+}
+
+/// True when a file named `….{extension}` would end in one of [`RESERVED_SUFFIXES`] (compared
+/// without case, for case-insensitive file systems).
+fn reserved_suffix(extension: &str) -> bool {
+    let name = format!(".{}", extension.to_ascii_lowercase());
+    RESERVED_SUFFIXES
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
 }
 
 impl FromStr for Coord {
@@ -231,6 +287,77 @@ mod tests {
         ] {
             assert!(bad.parse::<Coord>().is_err(), "{bad} should be rejected");
         }
+    }
+
+    /// Issue 21, finding 8: aliases of one file, invisible and bidi characters, and kclrs's own
+    /// stamp suffix are refused; what real POMs use is still accepted.
+    #[test]
+    fn only_what_maven_accepts_and_no_alias_or_reserved_suffix() {
+        for bad in [
+            "org.slf4j.:slf4j-api:2.0.13",
+            ".org.slf4j:slf4j-api:2.0.13",
+            "org..slf4j:slf4j-api:2.0.13",
+            "org.slf4j:slf4j-api.:2.0.13",
+            "org.slf4j:slf4j-api:2.0.13.",
+            "org.slf4j:slf4j-api:jar.:2.0.13",
+            "org.slf4j:slf4j\u{200b}-api:2.0.13",
+            "org.slf4j:slf4j-api:2.0.13\u{202e}",
+            "org.slf4j:api:jar:x\u{2066}:1",
+            "org.slf4j:slf4j-api:jar.kclrs-verified:2.0.13",
+            "org.slf4j:slf4j-api:kclrs-verified:2.0.13",
+            "org.slf4j:slf4j-api:JAR.KCLRS-VERIFIED:2.0.13",
+            "org.slf4j:sl\u{e9}f4j:1",
+            "org.slf4j:slf4j-api:1+2:2.0.13",
+            "org.slf4j:a:jar:x+y:1",
+            "org.slf4j:a'b:1",
+            "org.slf4j:a:1;x",
+        ] {
+            let err = bad.parse::<Coord>().expect_err(bad);
+            assert!(
+                matches!(err, CoordError::Unsafe { .. } | CoordError::Shape(_)),
+                "{bad}: {err}"
+            );
+        }
+        for good in [
+            "org.slf4j:slf4j-api:2.0.13",
+            "io.netty:netty-transport-native-epoll:jar:linux-x86_64:4.1.108.Final",
+            "software.amazon.awssdk:aws_sdk:2.41.21",
+            "g:a:1.0+build.5",
+            "g:a:kclrs-verified-docs:1",
+            "g:a:1.0-SNAPSHOT",
+        ] {
+            good.parse::<Coord>()
+                .unwrap_or_else(|e| panic!("{good}: {e}"));
+        }
+        let err = "org.slf4j.:slf4j-api:2.0.13".parse::<Coord>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the group of \"org.slf4j.:slf4j-api:2.0.13\" contains a leading or trailing `.`, \
+             which cannot appear in a Maven coordinate"
+        );
+        for range in [
+            "[1.0,2.0)",
+            "[1.2,)",
+            "(,1.0],[1.2,)",
+            "[ 1.0 , 2.0 )",
+            "[1.0]",
+        ] {
+            Coord::jar("g", "a", range)
+                .check_declared()
+                .unwrap_or_else(|e| panic!("{range}: {e}"));
+            assert!(Coord::jar("g", "a", range).check().is_err(), "{range}");
+        }
+        for range in ["[1.0,2.0\u{202e})", "[1.0,../x)", "[1.0,.)", "[1.0,$x)"] {
+            assert!(
+                Coord::jar("g", "a", range).check_declared().is_err(),
+                "{range}"
+            );
+        }
+        let mut built = Coord::jar("g", "a\u{200b}", "1");
+        assert!(built.check().is_err());
+        built.artifact = "a".into();
+        built.extension = "jar.kclrs-verified".into();
+        assert!(built.check().unwrap_err().to_string().contains("reserves"));
     }
 
     #[test]

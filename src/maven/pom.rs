@@ -28,7 +28,7 @@ pub fn parse_xml(bytes: &[u8]) -> anyhow::Result<Element> {
                 anyhow::anyhow!("malformed XML: unexpected end of file inside <{open}>")
             }
             XmlErrorKind::NoRoot => anyhow::anyhow!("malformed XML: no root element"),
-            kind @ XmlErrorKind::TooDeep => {
+            kind @ (XmlErrorKind::TooDeep | XmlErrorKind::ForbiddenChar(_)) => {
                 anyhow::anyhow!("malformed XML near byte {pos}: {kind}")
             }
         }

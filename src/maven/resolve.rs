@@ -11,6 +11,13 @@
 //! first order at equal depth is exactly Maven's depth-first "first seen" order). Since the
 //! project is empty, no dependency management applies beyond each POM's own dependencies.
 //! The result lists winners in Maven's classpath order: pre-order over the tree of winners.
+//!
+//! Under nearest-wins a winner is final the moment its level is mediated: every nearer
+//! declaration has been read by then, and a later (deeper) declaration of the same key can only
+//! lose. So after each level the resolver tells an optional observer ([`Resolver::on_final`])
+//! which artifacts just won, and `kclrs lock` starts their jars while deeper levels are read.
+//! Only a pass that learns a new range constraint can change a winner, and then the next pass
+//! reports its winners again; the observer's work for the first pass is then merely unused.
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -81,6 +88,17 @@ struct Node {
     children: Vec<usize>,
 }
 
+impl Node {
+    fn artifact(&self) -> ResolvedArtifact {
+        ResolvedArtifact {
+            coord: self.coord.clone(),
+            kind: self.kind.clone(),
+            scope: self.scope.clone(),
+            depth: self.depth,
+        }
+    }
+}
+
 fn matches(pattern: &str, value: &str) -> bool {
     pattern == "*" || pattern == value
 }
@@ -109,12 +127,17 @@ fn scope_rank(scope: &str) -> u8 {
     }
 }
 
+/// What [`Resolver::on_final`] is given: told the winners of each level.
+type FinalObserver<'a> = Box<dyn FnMut(&[ResolvedArtifact]) + 'a>;
+
 /// The resolver: a source plus what it has read so far (POMs, metadata).
 pub struct Resolver<'a> {
     source: &'a dyn RepoSource,
     models: Models,
     metadata: HashMap<(String, String), Metadata>,
     rounds: usize,
+    /// Told, level by level, which artifacts on a classpath scope just won mediation.
+    on_final: Option<FinalObserver<'a>>,
 }
 
 impl std::fmt::Debug for Resolver<'_> {
@@ -133,7 +156,14 @@ impl<'a> Resolver<'a> {
             models: Models::new(platform),
             metadata: HashMap::new(),
             rounds: 0,
+            on_final: None,
         }
+    }
+
+    /// Calls `observer` after each level with the winners of that level whose scope puts them on
+    /// a classpath (`compile`/`runtime`): their coordinates no longer change in this pass.
+    pub fn on_final(&mut self, observer: impl FnMut(&[ResolvedArtifact]) + 'a) {
+        self.on_final = Some(Box::new(observer));
     }
 
     /// The merged version list of `group:artifact` (empty when the repository has none).
@@ -356,7 +386,7 @@ impl<'a> Resolver<'a> {
                     }
                     Some(_) => {}
                 }
-                check_dep(&c.dep, &nodes, c.parent)?;
+                check_dep(&c.dep, Coord::check_declared, &nodes, c.parent)?;
             }
             self.load_metadata(&ranges)?;
             for c in &mut live {
@@ -404,7 +434,7 @@ impl<'a> Resolver<'a> {
             while !pending.is_empty() {
                 // Metadata versions and relocations replaced parts: the rule applies again.
                 for &i in &pending {
-                    check_dep(&live[i].dep, &nodes, live[i].parent)?;
+                    check_dep(&live[i].dep, Coord::check, &nodes, live[i].parent)?;
                 }
                 let poms: Vec<Coord> = pending
                     .iter()
@@ -450,6 +480,7 @@ impl<'a> Resolver<'a> {
                 pending = next;
             }
             // Mediation in declaration order, then the next level.
+            let level_start = nodes.len();
             let mut next_level = Vec::new();
             for (c, model) in live.into_iter().zip(models) {
                 let coord = c.dep.coord();
@@ -499,6 +530,16 @@ impl<'a> Resolver<'a> {
                     });
                 }
             }
+            if let Some(observer) = &mut self.on_final {
+                let won: Vec<ResolvedArtifact> = nodes[level_start..]
+                    .iter()
+                    .filter(|n| scope_rank(&n.scope) > 0)
+                    .map(Node::artifact)
+                    .collect();
+                if !won.is_empty() {
+                    observer(&won);
+                }
+            }
             level = next_level;
         }
         // Classpath order: pre-order over the tree of winners.
@@ -513,12 +554,7 @@ impl<'a> Resolver<'a> {
         while let Some(i) = stack.pop() {
             let n = &nodes[i];
             if scope_rank(&n.scope) > 0 {
-                artifacts.push(ResolvedArtifact {
-                    coord: n.coord.clone(),
-                    kind: n.kind.clone(),
-                    scope: n.scope.clone(),
-                    depth: n.depth,
-                });
+                artifacts.push(n.artifact());
             }
             stack.extend(n.children.iter().rev());
         }
@@ -539,10 +575,16 @@ fn pom_gav(c: &Coord) -> String {
     format!("{}:{}:{}", c.group, c.artifact, c.version)
 }
 
-/// The one coordinate rule ([`Coord::check`]) applied to a dependency a POM declared, after
-/// interpolation and before any path or URL is built from it. The error names that POM.
-fn check_dep(d: &ResolvedDep, nodes: &[Node], parent: Option<usize>) -> anyhow::Result<()> {
-    let Err(e) = d.coord().check() else {
+/// The one coordinate rule ([`Coord::check`], or [`Coord::check_declared`] while the version
+/// may still be a range) applied to a dependency a POM declared, after interpolation and before
+/// any path or URL is built from it. The error names that POM.
+fn check_dep(
+    d: &ResolvedDep,
+    rule: fn(&Coord) -> Result<(), super::coord::CoordError>,
+    nodes: &[Node],
+    parent: Option<usize>,
+) -> anyhow::Result<()> {
+    let Err(e) = rule(&d.coord()) else {
         return Ok(());
     };
     let declared = match parent {

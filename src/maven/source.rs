@@ -105,6 +105,11 @@ pub trait RepoSource {
     /// Fetches every file of `files` that exists. Missing files are left out of the result;
     /// only failures to talk to the repository are errors.
     fn fetch_many(&self, files: &[RepoFile]) -> anyhow::Result<Vec<FetchedFile>>;
+
+    /// A hint that `files` will be asked for by a later [`RepoSource::fetch_many`]: a network
+    /// source may start them in the background and answer that call from what it got. The
+    /// answer is the same either way; sources that read from disk ignore the hint.
+    fn prefetch(&self, _files: &[RepoFile]) {}
 }
 
 /// Several sources tried in order: a file comes from the first source that has it, while
@@ -136,6 +141,13 @@ impl RepoSource for Chain {
         }
         Ok(out)
     }
+
+    /// Every source gets the hint: which one has a file is only known when it is asked.
+    fn prefetch(&self, files: &[RepoFile]) {
+        for source in &self.sources {
+            source.prefetch(files);
+        }
+    }
 }
 
 /// A shared source: the resolver's chain and the jar-hashing step of `kclrs lock` read the same
@@ -143,5 +155,9 @@ impl RepoSource for Chain {
 impl<S: RepoSource + ?Sized> RepoSource for std::rc::Rc<S> {
     fn fetch_many(&self, files: &[RepoFile]) -> anyhow::Result<Vec<FetchedFile>> {
         (**self).fetch_many(files)
+    }
+
+    fn prefetch(&self, files: &[RepoFile]) {
+        (**self).prefetch(files);
     }
 }

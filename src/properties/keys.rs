@@ -229,9 +229,20 @@ pub fn kind(key: &str) -> Kind {
             .find(|(p, _)| *p == prefix)
             .and_then(|(_, keys)| *keys)
             .map_or(Kind::Text, |keys| kind_in(keys.iter(), rest)),
-        None => kind_in(DAEMON_KEYS.iter().chain(top_level_keys()), &key),
+        None => TOP_LEVEL.get(key.as_str()).copied().unwrap_or(Kind::Text),
     }
 }
+
+/// [`DAEMON_KEYS`] and [`top_level_keys`] by name (the first entry of a name wins), so checking
+/// a file of a million keys costs a hash lookup per key, not a scan of the list.
+static TOP_LEVEL: std::sync::LazyLock<std::collections::HashMap<&'static str, Kind>> =
+    std::sync::LazyLock::new(|| {
+        let mut map = std::collections::HashMap::new();
+        for (name, kind) in DAEMON_KEYS.iter().chain(top_level_keys()) {
+            map.entry(*name).or_insert(*kind);
+        }
+        map
+    });
 
 const CREDENTIALS_LOWER: &str = "awscredentialsprovider";
 const CREDENTIALS: &str = "awsCredentialsProvider";
@@ -240,7 +251,9 @@ const CREDENTIALS: &str = "awsCredentialsProvider";
 /// `awsCredentialsProvider` (only when the key starts with it, every occurrence, like Java's
 /// `replaceAll("(?i)…")`, which folds ASCII case only).
 pub fn normalize(key: &str) -> String {
-    if !key.to_lowercase().starts_with(CREDENTIALS_LOWER) {
+    // Only the first characters can make the prefix: a long key is not lowercased whole.
+    let head: String = key.chars().take(CREDENTIALS_LOWER.len()).collect();
+    if !head.to_lowercase().starts_with(CREDENTIALS_LOWER) {
         return key.to_string();
     }
     let lower = key.to_ascii_lowercase();
@@ -262,7 +275,7 @@ pub fn normalize(key: &str) -> String {
 /// True when the daemon uses `key` (after [`normalize`]).
 pub fn is_known(key: &str) -> bool {
     let key = normalize(key);
-    if DAEMON_KEYS.iter().any(|(k, _)| *k == key) || top_level().any(|k| k == key) {
+    if TOP_LEVEL.contains_key(key.as_str()) {
         return true;
     }
     let Some((prefix, rest)) = key.split_once('.') else {

@@ -5,7 +5,8 @@
 //! start fails once per shard. kclrs reads the file the way the daemon does and reports those
 //! problems up front: missing required keys are errors (exit 3), everything else is a warning
 //! that `--strict` turns into an error: unknown keys, values the daemon would misread
-//! ([`values`]), and an `executableName` it could not start ([`program`]).
+//! ([`values`]), a stop that cannot checkpoint ([`shutdown`]), and an `executableName` it could
+//! not start ([`program`]).
 //!
 //! Encoding: the daemon loads the file with `Properties.load(InputStream)`, which reads bytes as
 //! ISO-8859-1 (every byte is one character; `\uXXXX` escapes for anything else). kclrs decodes
@@ -14,13 +15,47 @@
 
 pub mod keys;
 pub mod program;
+pub mod shutdown;
 pub mod values;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::env::Env;
 use crate::error::{Exit, UserError};
+
+/// Keys and values longer than this many characters are quoted as a prefix plus a count, so a
+/// 100 MB value costs one line of a message, not 100 MB of stderr.
+const QUOTE_CHARS: usize = 80;
+
+/// How many warnings of one kind (unknown keys, keys set twice) are listed; the rest are counted
+/// in one closing line, so a file of a million stray keys gives one screen, not a million lines.
+const LISTED: usize = 20;
+
+/// `text` as a message quotes a key or value of the file: whole when short, else its first
+/// [`QUOTE_CHARS`] characters and how many more there are.
+pub fn bounded(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(QUOTE_CHARS) {
+        None => Cow::Borrowed(text),
+        Some((cut, _)) => {
+            let more = text[cut..].chars().count();
+            Cow::Owned(format!("{}…[{more} more characters]", &text[..cut]))
+        }
+    }
+}
+
+/// `listed` followed by a line counting what was left out beyond [`LISTED`].
+fn with_rest(path: &Path, mut listed: Vec<String>, total: usize, what: &str) -> Vec<String> {
+    if total > listed.len() {
+        listed.push(format!(
+            "{}: {} more {what} not listed",
+            path.display(),
+            total - listed.len()
+        ));
+    }
+    listed
+}
 
 /// A parsed properties file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -126,31 +161,47 @@ fn utf8_warning(path: &Path, bytes: &[u8]) -> Option<String> {
     ))
 }
 
-/// Warnings for keys set more than once (the daemon silently keeps the last value).
+/// Warnings for keys set more than once (the daemon silently keeps the last value): the first
+/// [`LISTED`] such keys, each with at most [`LISTED`] of its lines.
 fn duplicate_warnings(props: &KclProperties) -> Vec<String> {
-    let mut lines_of: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut order: Vec<&str> = Vec::new();
-    for ((key, _), line) in props.entries.iter().zip(&props.lines) {
-        let seen = lines_of.entry(key).or_default();
-        if seen.is_empty() {
-            order.push(key);
-        }
-        seen.push(*line);
+    // One map entry per distinct key (its count and first entry), no list of lines each; then the
+    // lines of the listed keys only: linear time, and a million distinct keys cost one map.
+    let mut first: HashMap<&str, (usize, usize)> = HashMap::new();
+    for (i, (key, _)) in props.entries.iter().enumerate() {
+        first.entry(key).or_insert((0, i)).0 += 1;
     }
-    order
-        .into_iter()
-        .filter_map(|key| {
+    let twice: Vec<&str> = props
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(i, (key, _))| matches!(first[key.as_str()], (n, at) if n > 1 && at == *i))
+        .map(|(_, (key, _))| key.as_str())
+        .collect();
+    let listed: Vec<&str> = twice.iter().take(LISTED).copied().collect();
+    let mut lines_of: HashMap<&str, Vec<usize>> = HashMap::new();
+    for ((key, _), line) in props.entries.iter().zip(&props.lines) {
+        if listed.contains(&key.as_str()) {
+            lines_of.entry(key).or_default().push(*line);
+        }
+    }
+    let listed = listed
+        .iter()
+        .take(LISTED)
+        .map(|key| {
             let lines = &lines_of[key];
-            (lines.len() > 1).then(|| {
-                let list: Vec<String> = lines.iter().map(usize::to_string).collect();
-                format!(
-                    "{}: {key} is set on lines {}; the MultiLangDaemon uses the last one",
-                    props.path.display(),
-                    list.join(", ")
-                )
-            })
+            let mut list: Vec<String> = lines.iter().take(LISTED).map(usize::to_string).collect();
+            if lines.len() > LISTED {
+                list.push(format!("… ({} times in all)", lines.len()));
+            }
+            format!(
+                "{}: {} is set on lines {}; the MultiLangDaemon uses the last one",
+                props.path.display(),
+                bounded(key),
+                list.join(", ")
+            )
         })
-        .collect()
+        .collect();
+    with_rest(&props.path, listed, twice.len(), "keys set more than once")
 }
 
 /// Reads `path` (made absolute against `env.cwd`). Errors (exit 3) name the file.
@@ -188,6 +239,7 @@ pub fn check_with_sample(
     let mut warnings = props.load_warnings.clone();
     warnings.extend(unknown_key_warnings(props));
     warnings.extend(value_warnings(props));
+    warnings.extend(shutdown::check(props));
     if let Some(value) = props.get("executableName") {
         let line = props
             .entries
@@ -226,47 +278,57 @@ fn check_required(
     sample: &dyn Fn() -> Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let blank = |v: Option<&str>| v.is_none_or(|v| v.trim().is_empty());
-    let mut missing = Vec::new();
+    // Each missing key with the spellings that would have satisfied it.
+    let mut missing: Vec<(&str, &[&str])> = Vec::new();
     if blank(props.get("executableName")) {
-        missing.push("executableName");
+        missing.push(("executableName", &["executableName"]));
     }
     if blank(props.get("applicationName")) {
-        missing.push("applicationName");
+        missing.push(("applicationName", &["applicationName"]));
     }
     let arn = props.get("streamArn").filter(|v| !v.trim().is_empty());
     if arn.is_none() && blank(props.get("streamName")) {
-        missing.push("streamName (or streamArn)");
+        missing.push(("streamName (or streamArn)", &["streamName", "streamArn"]));
     }
     if blank(props.get_normalized("awsCredentialsProvider")) {
-        missing.push("AwsCredentialsProvider");
+        missing.push(("AwsCredentialsProvider", &["awsCredentialsProvider"]));
     }
     if !missing.is_empty() {
-        return Err(UserError::new(
-            Exit::Input,
-            format!(
-                "{}: missing required key{}: {}",
-                props.path.display(),
-                if missing.len() == 1 { "" } else { "s" },
-                missing.join(", ")
-            ),
-        )
-        .hint(match sample() {
-            Some(path) => format!(
-                "add them to the file; the sample {} sets every one of them",
-                path.display()
-            ),
-            None => "add them to the file; `--sample` runs the sample that sets every one of them"
-                .to_string(),
-        })
-        .into());
+        let names: Vec<&str> = missing.iter().map(|(name, _)| *name).collect();
+        let mut msg = format!(
+            "{}: missing required key{}: {}",
+            props.path.display(),
+            if missing.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        );
+        // A misspelt key is the likely reason: point at its line (the unknown-key warnings that
+        // would say so are never printed, because this error comes first).
+        let near = near_misses(props, &missing);
+        for (line, key, meant) in &near {
+            msg.push_str(&format!(
+                "\n  {}:{line}: {key} is not a key the MultiLangDaemon knows; did you mean {meant}?",
+                props.path.display()
+            ));
+        }
+        let sample = match sample() {
+            Some(path) => format!("the sample {} sets every one of them", path.display()),
+            None => "`--sample` runs the sample that sets every one of them".to_string(),
+        };
+        let hint = if near.is_empty() {
+            format!("add them to the file; {sample}")
+        } else {
+            format!("fix the spelling on the line named above (keys are case-sensitive) and add any other missing key; {sample}")
+        };
+        return Err(UserError::new(Exit::Input, msg).hint(hint).into());
     }
     if let Some(arn) = arn {
         if !is_stream_arn(arn) {
             return Err(UserError::new(
                 Exit::Input,
                 format!(
-                    "{}: streamArn {arn:?} is not a Kinesis stream ARN",
-                    props.path.display()
+                    "{}: streamArn {:?} is not a Kinesis stream ARN",
+                    props.path.display(),
+                    bounded(arn)
                 ),
             )
             .hint("expected arn:aws:kinesis:REGION:ACCOUNT-ID:stream/NAME (12-digit account id)")
@@ -274,6 +336,29 @@ fn check_required(
         }
     }
     Ok(())
+}
+
+/// Unknown keys of the file whose closest known key is one of the missing ones: `(line, key as
+/// written, the key it should be)`, in file order, each key once.
+fn near_misses(props: &KclProperties, missing: &[(&str, &[&str])]) -> Vec<(usize, String, String)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut near = Vec::new();
+    for ((key, _), line) in props.entries.iter().zip(&props.lines) {
+        if keys::is_known(key) || !seen.insert(key.as_str()) {
+            continue;
+        }
+        let Some(meant) = keys::suggest(key) else {
+            continue;
+        };
+        let normalized = keys::normalize(&meant);
+        if missing
+            .iter()
+            .any(|(_, spellings)| spellings.contains(&normalized.as_str()))
+        {
+            near.push((*line, key.clone(), meant));
+        }
+    }
+    near
 }
 
 /// The daemon's stream ARN pattern:
@@ -297,12 +382,18 @@ fn is_stream_arn(arn: &str) -> bool {
             .is_some_and(|name| !name.is_empty() && !name.contains('\n'))
 }
 
-/// One warning per distinct key the daemon does not know, with the closest known key.
+/// One warning per distinct key the daemon does not know, with the closest known key, for the
+/// first [`LISTED`] of them (a suggestion costs an edit distance per known key).
 fn unknown_key_warnings(props: &KclProperties) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     let mut warnings = Vec::new();
+    let mut unknown = 0;
     for ((key, _), line) in props.entries.iter().zip(&props.lines) {
         if keys::is_known(key) || !seen.insert(key.as_str()) {
+            continue;
+        }
+        unknown += 1;
+        if warnings.len() == LISTED {
             continue;
         }
         let hint = match keys::suggest(key) {
@@ -310,22 +401,30 @@ fn unknown_key_warnings(props: &KclProperties) -> Vec<String> {
             None => String::new(),
         };
         warnings.push(format!(
-            "{}:{line}: unknown key {key}: the MultiLangDaemon ignores it{hint}",
-            props.path.display()
+            "{}:{line}: unknown key {}: the MultiLangDaemon ignores it{hint}",
+            props.path.display(),
+            bounded(key)
         ));
     }
-    warnings
+    with_rest(&props.path, warnings, unknown, "unknown keys")
 }
 
 /// Values of known keys the daemon would misread, for the value it actually uses (the last one
-/// of a key set twice).
+/// of a key set twice). One pass to find each key's last entry, one to check those: linear in
+/// the number of entries.
 fn value_warnings(props: &KclProperties) -> Vec<String> {
-    let entries: Vec<_> = props.entries.iter().zip(&props.lines).collect();
-    entries
+    let last: HashMap<&str, usize> = props
+        .entries
         .iter()
         .enumerate()
-        .filter(|(i, ((key, _), _))| !entries[i + 1..].iter().any(|((k, _), _)| k == key))
-        .filter(|(_, ((key, _), _))| keys::is_known(key))
+        .map(|(i, (key, _))| (key.as_str(), i))
+        .collect();
+    props
+        .entries
+        .iter()
+        .zip(&props.lines)
+        .enumerate()
+        .filter(|(i, ((key, _), _))| last[key.as_str()] == *i && keys::is_known(key))
         .filter_map(|(_, ((key, value), line))| {
             values::check(key, value).map(|w| format!("{}:{line}: {w}", props.path.display()))
         })

@@ -120,39 +120,43 @@ pub fn check(value: &str, env: &Env) -> Vec<String> {
     let mut warnings = Vec::new();
     let Some(program) = pieces.first().copied().filter(|p| !p.is_empty()) else {
         warnings.push(format!(
-            "executableName {value:?} starts with a space: the MultiLangDaemon would try to run a program named \"\""
+            "executableName {:?} starts with a space: the MultiLangDaemon would try to run a program named \"\"",
+            super::bounded(value)
         ));
         return warnings;
     };
     let spaced = spaced_path(&pieces, env);
+    let shown = super::bounded(program);
     match lookup(program, env) {
         Lookup::Found(_) => {}
         Lookup::NotExecutable(path) => warnings.push(format!(
-            "executableName: {} is not executable (chmod +x it, or name its interpreter first, e.g. `python3 {program}`)",
+            "executableName: {} is not executable (chmod +x it, or name its interpreter first, e.g. `python3 {shown}`)",
             path.display()
         )),
         Lookup::NotFound if has_separator(program, env) => warnings.push(format!(
-            "executableName: program {program} does not exist (relative paths start from the working directory {})",
+            "executableName: program {shown} does not exist (relative paths start from the working directory {})",
             env.cwd.display()
         )),
         Lookup::NotFound if env.cwd.join(program).is_file() => warnings.push(format!(
-            "executableName: program {program} is not on PATH; it is in the working directory, but the MultiLangDaemon does not look there: write ./{program} or an absolute path"
+            "executableName: program {shown} is not on PATH; it is in the working directory, but the MultiLangDaemon does not look there: write ./{shown} or an absolute path"
         )),
         Lookup::NotFound => warnings.push(format!(
-            "executableName: program {program} is not on PATH"
+            "executableName: program {shown} is not on PATH"
         )),
     }
     if let Some((range, joined)) = spaced {
         warnings.push(format!(
-            "executableName: {joined} contains spaces, but the MultiLangDaemon splits executableName on spaces and would pass {} as separate words; move it to a path without spaces or point executableName at a wrapper script",
-            pieces[range].iter().map(|p| format!("{p:?}")).collect::<Vec<_>>().join(", ")
+            "executableName: {} contains spaces, but the MultiLangDaemon splits executableName on spaces and would pass {} as separate words; move it to a path without spaces or point executableName at a wrapper script",
+            super::bounded(&joined),
+            pieces[range].iter().map(|p| format!("{:?}", super::bounded(p))).collect::<Vec<_>>().join(", ")
         ));
         return warnings;
     }
     for arg in &pieces[1..] {
         if looks_like_file(arg) && !env.absolute(Path::new(arg)).exists() {
             warnings.push(format!(
-                "executableName: argument {arg} does not exist (relative paths start from the working directory {})",
+                "executableName: argument {} does not exist (relative paths start from the working directory {})",
+                super::bounded(arg),
                 env.cwd.display()
             ));
         }
@@ -183,10 +187,11 @@ pub fn unstartable(value: &str, env: &Env, root: &Path) -> Option<(String, Strin
         return None;
     }
     let msg = if missing == program && !has_separator(program, env) {
-        format!("executableName: program {program} is not on PATH, so the MultiLangDaemon could not start a record processor")
+        format!("executableName: program {} is not on PATH, so the MultiLangDaemon could not start a record processor", super::bounded(program))
     } else {
         format!(
-            "executableName: {missing} does not exist (relative paths start from the working directory {}), so the MultiLangDaemon could not start a record processor",
+            "executableName: {} does not exist (relative paths start from the working directory {}), so the MultiLangDaemon could not start a record processor",
+            super::bounded(missing),
             env.cwd.display()
         )
     };

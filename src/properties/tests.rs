@@ -4,7 +4,7 @@ use super::*;
 use crate::env::Os;
 use crate::error::classify;
 
-const GOOD: &str = "executableName = sh\napplicationName = app\nstreamName = s\nAwsCredentialsProvider = DefaultCredentialsProvider\n";
+const GOOD: &str = "executableName = sh\napplicationName = app\nstreamName = s\nAwsCredentialsProvider = DefaultCredentialsProvider\nshutdownGraceMillis = 20000\n";
 
 fn parse(text: &[u8]) -> KclProperties {
     KclProperties::parse(PathBuf::from("/p/app.properties"), text).unwrap()
@@ -53,6 +53,33 @@ fn crlf_and_last_duplicate_wins_with_a_warning() {
     assert_eq!(
         p.load_warnings,
         ["/p/app.properties: streamName is set on lines 1, 3; the MultiLangDaemon uses the last one"]
+    );
+}
+
+/// Issue 21 (held): a UTF-8 byte-order mark is three ISO-8859-1 characters of the first key to
+/// the daemon (`Properties.load` of a byte stream), so kclrs reads the same key, and a CRLF file
+/// keeps no `\r` in any key or value.
+#[test]
+fn bom_and_crlf_are_read_as_the_daemon_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = env_in(dir.path());
+    let text = format!("\u{feff}{}", GOOD.replace('\n', "\r\n"));
+    let p = parse(text.as_bytes());
+    assert_eq!(p.entries[0].0, "\u{ef}\u{bb}\u{bf}executableName");
+    assert_eq!(p.get("executableName"), None);
+    assert_eq!(p.get("applicationName"), Some("app"));
+    assert!(
+        p.entries
+            .iter()
+            .all(|(k, v)| !k.contains('\r') && !v.contains('\r')),
+        "{:?}",
+        p.entries
+    );
+    let (code, msg) = err_of(check(&p, &env, false));
+    assert_eq!(code, Exit::Input);
+    assert!(
+        msg.contains("missing required key: executableName"),
+        "{msg}"
     );
 }
 
@@ -125,8 +152,29 @@ fn good_file_has_no_warnings() {
         Vec::<String>::new()
     );
     // streamArn replaces streamName; the credentials key matches in any case.
-    let p = parse(b"executableName = sh\napplicationName = app\nstreamArn = arn:aws:kinesis:us-east-1:123456789012:stream/s\nAWSCREDENTIALSPROVIDER = DefaultCredentialsProvider\n");
+    let p = parse(b"executableName = sh\napplicationName = app\nstreamArn = arn:aws:kinesis:us-east-1:123456789012:stream/s\nAWSCREDENTIALSPROVIDER = DefaultCredentialsProvider\nshutdownGraceMillis = 20000\n");
     assert!(check(&p, &env_in(dir.path()), true).unwrap().is_empty());
+}
+
+#[test]
+fn misspelt_required_key_is_pointed_at_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = env_in(dir.path());
+    let p = parse(b"executableName = sh\n# app\napplicationNmae = x\nstreamName = s\nAwsCredentialProvider = X\nmaxrecords = 5\n");
+    let (exit, text) = err_of(check(&p, &env, false));
+    assert_eq!(exit, Exit::Input);
+    assert_eq!(
+        text,
+        "error: /p/app.properties: missing required keys: applicationName, AwsCredentialsProvider\n  \
+         /p/app.properties:3: applicationNmae is not a key the MultiLangDaemon knows; did you mean applicationName?\n  \
+         /p/app.properties:5: AwsCredentialProvider is not a key the MultiLangDaemon knows; did you mean AwsCredentialsProvider?\n\
+         hint: fix the spelling on the line named above (keys are case-sensitive) and add any other missing key; \
+         `--sample` runs the sample that sets every one of them\n"
+    );
+    // An unknown key that is close to a key already set is no near miss of a missing one.
+    let p = parse(b"executableName = sh\napplicationName = a\napplicationNam = b\n");
+    let (_, text) = err_of(check(&p, &env, false));
+    assert!(!text.contains("did you mean"), "{text}");
 }
 
 #[test]
@@ -189,10 +237,10 @@ fn unknown_keys_warn_with_suggestions_and_strict_fails() {
     assert_eq!(
         warnings,
         [
-            "/p/app.properties: streamname is set on lines 5, 10; the MultiLangDaemon uses the last one",
-            "/p/app.properties:5: unknown key streamname: the MultiLangDaemon ignores it; did you mean streamName? (keys are case-sensitive)",
-            "/p/app.properties:6: unknown key maxrecords: the MultiLangDaemon ignores it; did you mean maxRecords? (keys are case-sensitive)",
-            "/p/app.properties:9: unknown key somethingElse: the MultiLangDaemon ignores it",
+            "/p/app.properties: streamname is set on lines 6, 11; the MultiLangDaemon uses the last one",
+            "/p/app.properties:6: unknown key streamname: the MultiLangDaemon ignores it; did you mean streamName? (keys are case-sensitive)",
+            "/p/app.properties:7: unknown key maxrecords: the MultiLangDaemon ignores it; did you mean maxRecords? (keys are case-sensitive)",
+            "/p/app.properties:10: unknown key somethingElse: the MultiLangDaemon ignores it",
         ]
     );
     let (exit, text) = err_of(check(&p, &env, true));
@@ -230,9 +278,86 @@ fn misread_values_warn_with_their_line() {
     assert_eq!(
         warnings,
         [
-            "/p/app.properties: maxRecords is set on lines 7, 8; the MultiLangDaemon uses the last one",
-            "/p/app.properties:5: failoverTimeMillis = 10s is not a whole number: the MultiLangDaemon silently uses 0",
-            "/p/app.properties:6: metricsLevel = \"SUMMARY \" has spaces around the value, which the MultiLangDaemon keeps: it will refuse to start",
+            "/p/app.properties: maxRecords is set on lines 8, 9; the MultiLangDaemon uses the last one",
+            "/p/app.properties:6: failoverTimeMillis = 10s is not a whole number: the MultiLangDaemon silently uses 0",
+            "/p/app.properties:7: metricsLevel = \"SUMMARY \" has spaces around the value, which the MultiLangDaemon keeps: it will refuse to start",
         ]
+    );
+}
+
+/// Issue 21, finding 6: a file of many stray keys gives one screen of warnings (the first
+/// [`LISTED`] and a count), and a huge value or key is quoted as a bounded prefix.
+#[test]
+fn hostile_sizes_give_bounded_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = env_in(dir.path());
+    let mut text = format!("{GOOD}{} = 1\n", "k".repeat(500_000));
+    for i in 0..50_000 {
+        text.push_str(&format!("stray.key{i} = v\n"));
+    }
+    for _ in 0..30 {
+        text.push_str("dup.key = x\n");
+    }
+    for i in 0..30 {
+        text.push_str(&format!("dup{i} = a\ndup{i} = b\n"));
+    }
+    text.push_str(&format!(
+        "failoverTimeMillis = {}\n",
+        "9x".repeat(1_000_000)
+    ));
+    let warnings = check(&parse(text.as_bytes()), &env, false).unwrap();
+    let longest = warnings.iter().map(String::len).max().unwrap();
+    assert!(longest < 400, "a warning of {longest} bytes");
+    assert!(
+        warnings.len() <= 2 * (LISTED + 1) + 1,
+        "{} warnings",
+        warnings.len()
+    );
+    assert!(
+        warnings
+            .contains(&"/p/app.properties: 11 more keys set more than once not listed".to_string()),
+        "{warnings:#?}"
+    );
+    assert!(
+        warnings.contains(&"/p/app.properties: 50012 more unknown keys not listed".to_string()),
+        "{warnings:#?}"
+    );
+    let dup = warnings
+        .iter()
+        .find(|w| w.contains("dup.key is set"))
+        .unwrap();
+    assert!(
+        dup.ends_with(", … (30 times in all); the MultiLangDaemon uses the last one"),
+        "{dup}"
+    );
+    let value = warnings
+        .iter()
+        .find(|w| w.contains("failoverTimeMillis"))
+        .unwrap();
+    assert!(
+        value.contains(&format!(
+            "= {}…[1999920 more characters] is not a whole number",
+            "9x".repeat(40)
+        )),
+        "{value}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("…[499920 more characters]")),
+        "{warnings:#?}"
+    );
+    // --strict lists the same bounded warnings.
+    let (_, strict) = err_of(check(&parse(text.as_bytes()), &env, true));
+    assert!(strict.len() < 20_000, "{} bytes", strict.len());
+}
+
+#[test]
+fn short_text_is_quoted_whole_and_long_text_by_characters() {
+    assert_eq!(bounded("abc"), "abc");
+    let long = "é".repeat(100);
+    assert_eq!(
+        bounded(&long),
+        format!("{}…[20 more characters]", "é".repeat(80))
     );
 }

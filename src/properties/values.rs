@@ -9,6 +9,8 @@ use super::keys::{self, Kind};
 /// A message (without file and line) when `value` is not what the daemon can use for `key`.
 pub fn check(key: &str, value: &str) -> Option<String> {
     let trimmed = value.trim();
+    // The value itself is parsed; messages quote at most a prefix of it.
+    let shown = super::bounded(value);
     match keys::kind(key) {
         Kind::Text => None,
         Kind::Int => whole_number(key, value, trimmed.parse::<i32>().is_ok(), 32),
@@ -16,14 +18,14 @@ pub fn check(key: &str, value: &str) -> Option<String> {
         Kind::Double => {
             let number = trimmed.trim_end_matches(['d', 'D', 'f', 'F']);
             (number.is_empty() || number.parse::<f64>().is_err()).then(|| {
-                format!("{key} = {value} is not a number: the MultiLangDaemon silently uses 0")
+                format!("{key} = {shown} is not a number: the MultiLangDaemon silently uses 0")
             })
         }
         Kind::Bool => {
             const WORDS: &[&str] = &["true", "false", "yes", "no", "y", "n", "on", "off", "1", "0"];
             (!WORDS.contains(&trimmed.to_lowercase().as_str())).then(|| {
                 format!(
-                    "{key} = {value} is not true or false: the MultiLangDaemon silently uses false"
+                    "{key} = {shown} is not true or false: the MultiLangDaemon silently uses false"
                 )
             })
         }
@@ -39,29 +41,29 @@ pub fn check(key: &str, value: &str) -> Option<String> {
                 None
             } else if allowed.contains(&upper.trim()) {
                 Some(format!(
-                    "{key} = {value:?} has spaces around the value, which the MultiLangDaemon keeps: it will refuse to start"
+                    "{key} = {shown:?} has spaces around the value, which the MultiLangDaemon keeps: it will refuse to start"
                 ))
             } else {
                 Some(format!(
-                    "{key} = {value} is not one of {}: the MultiLangDaemon will refuse to start",
+                    "{key} = {shown} is not one of {}: the MultiLangDaemon will refuse to start",
                     allowed.join(", ")
                 ))
             }
         }
         Kind::EpochSeconds => value.parse::<i64>().is_err().then(|| {
             format!(
-                "{key} = {value:?} is not a number of seconds since 1970 (without spaces): the MultiLangDaemon will refuse to start"
+                "{key} = {shown:?} is not a number of seconds since 1970 (without spaces): the MultiLangDaemon will refuse to start"
             )
         }),
         Kind::Duration => {
             let body = trimmed.strip_prefix('+').unwrap_or(trimmed);
             if body.starts_with('-') {
                 Some(format!(
-                    "{key} = {value} is negative: the MultiLangDaemon will refuse to start"
+                    "{key} = {shown} is negative: the MultiLangDaemon will refuse to start"
                 ))
             } else if !(body.starts_with(['P', 'p']) && body.len() > 2) {
                 Some(format!(
-                    "{key} = {value} is not an ISO-8601 duration such as PT30M: the MultiLangDaemon will refuse to start"
+                    "{key} = {shown} is not an ISO-8601 duration such as PT30M: the MultiLangDaemon will refuse to start"
                 ))
             } else {
                 None
@@ -69,7 +71,7 @@ pub fn check(key: &str, value: &str) -> Option<String> {
         }
         Kind::StrictInt => value.parse::<i32>().is_err().then(|| {
             format!(
-                "{key} = {value:?} is not a whole number (without spaces): the MultiLangDaemon will refuse to start"
+                "{key} = {shown:?} is not a whole number (without spaces): the MultiLangDaemon will refuse to start"
             )
         }),
         Kind::Unsettable => Some(format!(
@@ -92,7 +94,8 @@ fn whole_number(key: &str, value: &str, ok: bool, bits: u32) -> Option<String> {
         "is not a whole number".to_string()
     };
     Some(format!(
-        "{key} = {value} {why}: the MultiLangDaemon silently uses 0"
+        "{key} = {} {why}: the MultiLangDaemon silently uses 0",
+        super::bounded(value)
     ))
 }
 

@@ -9,7 +9,6 @@
 //! to only when the answer is a 206 for exactly the missing range. A 404 moves on to the next
 //! repository; a checksum mismatch is reported and never retried from the same URL.
 
-use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -37,6 +36,33 @@ pub struct Endpoint {
     /// TLS failure, no such host): the remote is given up on as a whole, so 131 jars do not each
     /// wait out the same retries, and every artifact reports the same one line.
     pub unreachable: std::sync::OnceLock<String>,
+    /// Set once [`warn_plain_http_credentials`] has warned about this remote.
+    warned_plain_http: std::sync::atomic::AtomicBool,
+}
+
+/// Before a request to `endpoint`: when the remote is plain `http://` and has credentials, warns
+/// once per remote (and run) that its Basic-auth password crosses the network unencrypted. The
+/// request still goes out — the user configured it — but never silently (docs/security.md).
+/// Every warning goes through the progress bars, so it does not garble them.
+pub fn warn_plain_http_credentials(endpoint: &Endpoint, progress: &crate::progress::Progress) {
+    use std::sync::atomic::Ordering;
+    let remote = &endpoint.remote;
+    if remote.credentials.is_none()
+        || !remote
+            .url
+            .get(..7)
+            .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+        || endpoint.warned_plain_http.swap(true, Ordering::Relaxed)
+    {
+        return;
+    }
+    progress.warn(&format!(
+        "repository {} ({}, {}) is plain http: the username and password configured for it are \
+         sent unencrypted with every request; use an https URL",
+        remote.id,
+        redact_url(&remote.url),
+        remote.origin
+    ));
 }
 
 /// The async runtime of one fetch: two workers are plenty for I/O-bound work.
@@ -72,12 +98,13 @@ pub fn endpoints(remotes: &[Remote], http: &HttpOptions) -> anyhow::Result<Vec<E
             client,
             folder,
             unreachable: std::sync::OnceLock::new(),
+            warned_plain_http: std::sync::atomic::AtomicBool::new(false),
         });
     }
     Ok(out)
 }
 
-/// The redirect policy (README, "Security model"): at most `max_redirects` hops, to http or
+/// The redirect policy (docs/security.md): at most `max_redirects` hops, to http or
 /// https only, never from https down to http. A hop to another host (or port) is followed, as
 /// repository managers hand downloads to a CDN, but without the repository's credentials, which
 /// reqwest drops from every request that leaves the original host; the bytes are trusted only
@@ -167,8 +194,11 @@ pub async fn get_to_temp(
     bar: &FileBar,
 ) -> anyhow::Result<(PathBuf, Got)> {
     let dir = dest.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let part = crate::paths::temp_path(dest);
+    crate::paths::create_dirs(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    // Created here, exclusively; every attempt below re-opens this very file.
+    let (part, file) = crate::paths::create_temp(dest)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    drop(file);
     let got = match download(http, client, remote, url, size, cap, &part, bar).await {
         Ok(Attempt::Done(sha)) => Got::Done(sha),
         Ok(Attempt::NotFound(status)) => Got::NotFound(status),
@@ -423,17 +453,15 @@ async fn request(
     }
     let (mut file, mut hasher) = if start == 0 {
         bar.restart();
-        let file =
-            File::create(part).with_context(|| format!("cannot create {}", part.display()))?;
+        let file = crate::paths::reopen_temp(part, false)
+            .with_context(|| format!("cannot open {}", part.display()))?;
         (file, Hasher::default())
     } else {
         // Appending: the hash must cover the bytes already there.
         let mut hasher = Hasher::default();
         digest::feed_file(part, &mut hasher, |_| Ok(()))
             .with_context(|| format!("cannot read {}", part.display()))?;
-        let file = File::options()
-            .append(true)
-            .open(part)
+        let file = crate::paths::reopen_temp(part, true)
             .with_context(|| format!("cannot open {}", part.display()))?;
         (file, hasher)
     };

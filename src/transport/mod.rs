@@ -7,6 +7,7 @@ pub mod http;
 pub mod local;
 pub mod mvn;
 mod options;
+mod pool;
 pub mod remote;
 pub mod settings;
 pub mod url;

@@ -27,15 +27,38 @@ pub const DEPENDENCY_PLUGIN: &str = "org.apache.maven.plugins:maven-dependency-p
 /// Lines of Maven's output kept in an error message.
 const TAIL_LINES: usize = 12;
 
-/// The `mvn` launcher on the environment's `PATH` (`mvn.cmd` on Windows), if any.
+/// The `mvn` launcher on the environment's `PATH` (`mvn.cmd` on Windows), if any. Only absolute
+/// `PATH` entries are searched, as for Java ([`Env::path_dirs`]): an empty or relative entry
+/// would mean the current folder, and a `./mvn` there (or the Maven home it implies, whose super
+/// POM and settings kclrs reads) could be anyone's.
 pub fn find_mvn(env: &Env) -> Option<PathBuf> {
-    let path = env.var_os("PATH")?;
     let name = if env.os.is_windows() {
         "mvn.cmd"
     } else {
         "mvn"
     };
-    which::which_in(name, Some(path), &env.cwd).ok()
+    env.path_dirs()
+        .into_iter()
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_program(candidate, env))
+}
+
+/// A regular file (symlinks followed) that the OS would run: on Unix with an execute bit; on
+/// Windows, where the extension decides, any file.
+fn is_program(path: &Path, env: &Env) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    if !meta.is_file() {
+        return false;
+    }
+    #[cfg(unix)]
+    if !env.os.is_windows() {
+        use std::os::unix::fs::PermissionsExt;
+        return meta.permissions().mode() & 0o111 != 0;
+    }
+    let _ = env;
+    true
 }
 
 /// The Maven installations kclrs would ask, in Maven's own order: `MAVEN_HOME`, `M2_HOME`, then
@@ -144,11 +167,13 @@ pub fn fetch_missing(
             )
             .into());
     };
+    // A fresh folder only this user can write (mode 700, random name, created exclusively).
     let work = tempfile::Builder::new()
         .prefix("kclrs-mvn-")
         .tempdir()
         .context("cannot create a temporary folder for the mvn run")?;
     let pom = write_project(work.path(), coords)?;
+    let base = stop_project_search(work.path())?;
     std::fs::create_dir_all(local_repo)
         .with_context(|| format!("cannot create {}", local_repo.display()))?;
 
@@ -158,7 +183,13 @@ pub fn fetch_missing(
         // -U: re-check artifacts whose earlier failure Maven cached in the local repository.
         .args(["-B", "-q", "-U", "-f"])
         .arg(&pom)
-        .arg(format!("-Dmaven.repo.local={}", local_repo.display()));
+        .arg(format!("-Dmaven.repo.local={}", local_repo.display()))
+        .arg(format!(
+            "-Dmaven.multiModuleProjectDirectory={}",
+            base.display()
+        ))
+        // Maven 3's launcher takes the project base from here instead of searching for it.
+        .env("MAVEN_BASEDIR", &base);
     if let Some(file) = &user_settings {
         cmd.arg("-s").arg(file);
     }
@@ -210,6 +241,21 @@ pub fn fetch_missing(
          or name a repository for kclrs with --repository URL; --no-mvn skips this step",
     )
     .into())
+}
+
+/// Makes `work` its own Maven project root and returns it. Maven's launcher (3.x and 4) walks up
+/// from the POM's folder to the first folder holding `.mvn/` and applies its `jvm.config` (JVM
+/// options), `maven.config` (arguments) and `extensions.xml` (code): without a `.mvn/` of its own,
+/// a work folder in `/tmp` would pick up whatever another local user put in `/tmp/.mvn/`. An
+/// empty `.mvn/` here ends that search at once; the same folder is also named as the project base
+/// (`MAVEN_BASEDIR`, `-Dmaven.multiModuleProjectDirectory`), so no launcher looks further.
+fn stop_project_search(work: &Path) -> anyhow::Result<PathBuf> {
+    // The launcher resolves the folder with `pwd -P`; naming the same physical path avoids two.
+    let base = std::fs::canonicalize(work).unwrap_or_else(|_| work.to_path_buf());
+    let dot_mvn = base.join(".mvn");
+    std::fs::create_dir(&dot_mvn)
+        .with_context(|| format!("cannot create {}", dot_mvn.display()))?;
+    Ok(base)
 }
 
 /// How long one `mvn` run may take: `KCLRS_MVN_TIMEOUT` seconds, default 600 (a cold Maven

@@ -12,15 +12,29 @@
 //! scratch folder the caller names (the kclrs cache's Maven folder) and are read back; what is
 //! kept is the caller's choice (POMs by the lock's POM cache, jars once their checksums were
 //! compared).
+//!
+//! Lock pipelining: [`RepoSource::prefetch`] starts files in the background (a jar whose version
+//! is final, with its checksum files) on the same runtime, and a later `fetch_many` for them
+//! takes over their answers instead of asking again. Every request, background or not, takes a
+//! slot of one [`Pool`] of `jobs` slots, where POMs and metadata (the resolution's critical path)
+//! and jars (the bytes) each keep a share. A POM and its `.sha1` are asked at the same time, so
+//! a level costs one round trip, not two.
+//!
+//! Checksum kinds: `.sha1` is always asked. Whether a remote publishes `.sha256` and `.sha512`
+//! beside its jars is learned from the first jar that settles it (the kind answered, or a 404
+//! for it beside a `.sha1` the remote does serve); after that a remote that does not publish a
+//! kind is no longer asked for it, so a run costs one request per file plus one per checksum.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use futures_util::StreamExt;
 
 use super::http::{self, Endpoint, Got};
 use super::local::LocalRepo;
+use super::pool::{Class, Pool};
 use super::url::{redact_url, repo_url};
 use super::{FetchOptions, HttpOptions};
 use crate::env::Env;
@@ -34,10 +48,19 @@ pub struct RemoteRepos {
     /// Started only when there is a remote to talk to.
     runtime: Option<tokio::runtime::Runtime>,
     shared: Arc<Shared>,
-    jobs: usize,
     progress: bool,
     env: Env,
+    /// Files started by [`RepoSource::prefetch`], until a `fetch_many` takes their answer.
+    ahead: Mutex<HashMap<RepoFile, tokio::task::JoinHandle<Answer>>>,
+    /// The (hidden) progress of background fetches: they outlive any one `fetch_many`'s bar.
+    ahead_progress: Arc<Progress>,
 }
+
+/// What one file came to: its documents, or why the remotes that failed did (see [`one_file`]).
+type Answer = anyhow::Result<Result<Vec<FetchedFile>, Vec<String>>>;
+
+/// The optional checksum kinds, learned per remote; `.sha1` is always asked.
+const OPTIONAL_SUMS: [&str; 2] = ["sha256", "sha512"];
 
 #[derive(Debug)]
 struct Shared {
@@ -45,6 +68,10 @@ struct Shared {
     http: HttpOptions,
     /// Where bodies are received: the kclrs cache's Maven folder, next to where they may be kept.
     scratch: PathBuf,
+    /// The bound on requests in flight, shared by resolving and background jar fetches.
+    pool: Pool,
+    /// Per endpoint and [`OPTIONAL_SUMS`] kind: whether the remote publishes it beside its jars.
+    sums: Vec<[tokio::sync::OnceCell<bool>; 2]>,
 }
 
 impl RemoteRepos {
@@ -62,13 +89,16 @@ impl RemoteRepos {
                 Some(http::runtime()?)
             },
             shared: Arc::new(Shared {
+                sums: endpoints.iter().map(|_| Default::default()).collect(),
                 endpoints,
                 http: options.http.clone(),
                 scratch,
+                pool: Pool::new(options.jobs),
             }),
-            jobs: options.jobs.max(1),
             progress: options.progress,
             env: env.clone(),
+            ahead: Mutex::default(),
+            ahead_progress: Arc::new(Progress::labelled(false, 0, "lock", env)),
         })
     }
 
@@ -89,12 +119,31 @@ impl RepoSource for RemoteRepos {
             return Ok(Vec::new());
         }
         let progress = Arc::new(Progress::labelled(self.progress, 0, "lock", &self.env));
+        let tasks: Vec<_> = {
+            let mut ahead = self.ahead.lock().unwrap_or_else(|e| e.into_inner());
+            files
+                .iter()
+                .map(|file| (file.clone(), ahead.remove(file)))
+                .collect()
+        };
         let mut results = runtime.block_on(async {
-            futures_util::stream::iter(files.iter().cloned().enumerate().map(|(i, file)| {
+            futures_util::stream::iter(tasks.into_iter().enumerate().map(|(i, (file, ahead))| {
                 let (shared, progress) = (Arc::clone(&self.shared), Arc::clone(&progress));
-                async move { (i, one_file(&shared, &progress, file).await) }
+                async move {
+                    let answer = match ahead {
+                        Some(started) => started.await.unwrap_or_else(|e| {
+                            Err(anyhow::anyhow!(
+                                "the background fetch of {} failed: {e}",
+                                file.repo_path()
+                            ))
+                        }),
+                        None => one_file(&shared, &progress, file).await,
+                    };
+                    (i, answer)
+                }
             }))
-            .buffer_unordered(self.jobs)
+            // The pool bounds the requests in flight; every file of the batch waits there.
+            .buffer_unordered(files.len())
             .collect::<Vec<_>>()
             .await
         });
@@ -126,34 +175,73 @@ impl RepoSource for RemoteRepos {
         .hint(format!("{}, then run again", super::CHECK_REMOTES_HINT))
         .into())
     }
+
+    fn prefetch(&self, files: &[RepoFile]) {
+        let Some(runtime) = &self.runtime else {
+            return;
+        };
+        let mut ahead = self.ahead.lock().unwrap_or_else(|e| e.into_inner());
+        for file in files {
+            if ahead.contains_key(file) {
+                continue;
+            }
+            let (shared, progress) = (Arc::clone(&self.shared), Arc::clone(&self.ahead_progress));
+            let task = runtime.spawn({
+                let file = file.clone();
+                async move { one_file(&shared, &progress, file).await }
+            });
+            ahead.insert(file.clone(), task);
+        }
+    }
+}
+
+/// Which share of the pool a request counts against: what the resolution waits for, or bulk.
+fn class_of(file: &RepoFile) -> Class {
+    match file {
+        RepoFile::Pom(_) | RepoFile::Metadata { .. } => Class::Resolve,
+        RepoFile::Checksum { coord, .. } if coord.extension == "pom" => Class::Resolve,
+        RepoFile::Artifact(_) | RepoFile::Checksum { .. } => Class::Bulk,
+    }
 }
 
 /// One file from the remotes in order; `Ok(Err(reasons))` when a remote failed and none had it
 /// (or, for metadata, when any remote failed: a partial version list is not an answer).
-async fn one_file(
-    shared: &Shared,
-    progress: &Progress,
-    file: RepoFile,
-) -> anyhow::Result<Result<Vec<FetchedFile>, Vec<String>>> {
+async fn one_file(shared: &Shared, progress: &Progress, file: RepoFile) -> Answer {
     let repo_path = file.repo_path();
     let every = matches!(file, RepoFile::Metadata { .. });
     let mut got = Vec::new();
     let mut why = Vec::new();
-    for endpoint in &shared.endpoints {
+    for (e, endpoint) in shared.endpoints.iter().enumerate() {
         let url = repo_url(&endpoint.remote.url, &repo_path);
         let shown = redact_url(&url);
-        let mut found = from_endpoint(shared, progress, endpoint, &url, &file).await?;
-        if let (Ok(poms), RepoFile::Pom(coord)) = (&found, &file) {
-            let sha1 = RepoFile::Checksum {
-                coord: coord.with_extension("pom"),
-                algorithm: "sha1",
-            };
-            let sum_url = format!("{url}.sha1");
-            let sums = from_endpoint(shared, progress, endpoint, &sum_url, &sha1).await?;
-            if let Err(reason) = check_pom(poms, sums) {
-                found = Err(Some(reason));
+        let found = match &file {
+            RepoFile::Pom(coord) => {
+                let sha1 = RepoFile::Checksum {
+                    coord: coord.with_extension("pom"),
+                    algorithm: "sha1",
+                };
+                let sum_url = format!("{url}.sha1");
+                // Both at once: one round trip per POM; a 404 costs the `.sha1` ask in vain.
+                let (found, sums) = tokio::join!(
+                    from_endpoint(shared, progress, endpoint, &url, &file),
+                    from_endpoint(shared, progress, endpoint, &sum_url, &sha1)
+                );
+                let (mut found, sums) = (found?, sums?);
+                if let Ok(poms) = &found {
+                    if let Err(reason) = check_pom(poms, sums) {
+                        found = Err(Some(reason));
+                    }
+                }
+                found
             }
-        }
+            RepoFile::Checksum { coord, algorithm } if coord.extension != "pom" => {
+                match OPTIONAL_SUMS.iter().position(|k| k == algorithm) {
+                    Some(k) => optional_sum(shared, progress, e, &url, &file, k).await?,
+                    None => from_endpoint(shared, progress, endpoint, &url, &file).await?,
+                }
+            }
+            _ => from_endpoint(shared, progress, endpoint, &url, &file).await?,
+        };
         match found {
             Ok(found) => got.extend(found),
             Err(miss) => why.extend(miss.map(|m| format!("{shown}: {m}"))),
@@ -166,6 +254,57 @@ async fn one_file(
         return Ok(Err(why));
     }
     Ok(Ok(got))
+}
+
+/// An optional checksum file (`OPTIONAL_SUMS[k]`) beside a jar on endpoint `e`: asked only while
+/// the remote is not known to lack that kind. The first ask settles it for the remote: the file
+/// itself answers "served", and a 404 answers "not published" when the remote does have the
+/// jar's `.sha1` (else the jar may simply live on another remote, and the next jar asks again).
+/// Others wait for that answer instead of all asking at once.
+async fn optional_sum(
+    shared: &Shared,
+    progress: &Progress,
+    e: usize,
+    url: &str,
+    file: &RepoFile,
+    k: usize,
+) -> anyhow::Result<Result<Vec<FetchedFile>, Miss>> {
+    let endpoint = &shared.endpoints[e];
+    let mut mine = None;
+    let slot = &mut mine;
+    let settled = shared.sums[e][k]
+        .get_or_try_init(move || async move {
+            let found = from_endpoint(shared, progress, endpoint, url, file)
+                .await
+                .map_err(Some)?;
+            let verdict = match &found {
+                Ok(_) => Some(true),
+                Err(None) => {
+                    let RepoFile::Checksum { coord, .. } = file else {
+                        return Err(None);
+                    };
+                    let sha1 = RepoFile::Checksum {
+                        coord: coord.clone(),
+                        algorithm: "sha1",
+                    };
+                    let sha1_url = repo_url(&endpoint.remote.url, &sha1.repo_path());
+                    let has_sha1 = from_endpoint(shared, progress, endpoint, &sha1_url, &sha1)
+                        .await
+                        .map_err(Some)?;
+                    has_sha1.is_ok().then_some(false)
+                }
+                Err(Some(_)) => None,
+            };
+            *slot = Some(found);
+            verdict.ok_or(None)
+        })
+        .await;
+    match (settled, mine) {
+        (Err(Some(error)), _) => Err(error),
+        (_, Some(found)) => Ok(found),
+        (Ok(true), None) => from_endpoint(shared, progress, endpoint, url, file).await,
+        (Ok(false) | Err(None), None) => Ok(Err(None)),
+    }
 }
 
 /// One file from one remote (a folder or a server).
@@ -249,6 +388,8 @@ async fn get(
     let dest = crate::paths::join_repo_path(&shared.scratch, repo_path);
     crate::paths::ensure_under(&shared.scratch, &dest)?;
     let name = repo_path.rsplit('/').next().unwrap_or(repo_path);
+    http::warn_plain_http_credentials(endpoint, progress);
+    let _slot = shared.pool.slot(class_of(file)).await;
     let bar = progress.file(name, 0);
     let (part, got) = http::get_to_temp(
         &shared.http,

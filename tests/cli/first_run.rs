@@ -597,3 +597,190 @@ fn ctrl_c_during_a_download_prints_one_line_and_exits_130() {
         .unwrap();
     assert_exit(&sb, &out, 0);
 }
+
+/// Issue 17, item 3: a cache this user cannot write (here a root-owned folder, kclrs run as
+/// `nobody`, so the test needs root and fails without) is refused with exit 2, naming the flag or
+/// variable and the folder, before any download, `mvn` run or POM request.
+#[test]
+fn unwritable_cache_is_refused_before_any_network_or_mvn_work() {
+    use std::os::unix::fs::PermissionsExt;
+    let id = std::process::Command::new("id").arg("-u").output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&id.stdout).trim(),
+        "0",
+        "this test runs kclrs as `nobody` and must run as root"
+    );
+    let sb = Sandbox::new();
+    let mode = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    mode(sb.root(), 0o755);
+    let arts = vec![crate::download::art("org.example:tiny:1", 100, 7)];
+    let lock = crate::download::write_lock(&sb, &arts);
+    let server = crate::download::serve(&sb, &arts);
+    // Root's folder, which `nobody` may read but not write.
+    let cache = sb.root().join("rootcache");
+    std::fs::create_dir_all(&cache).unwrap();
+    mode(&cache, 0o755);
+    // A `mvn` that leaves a mark where `nobody` may write.
+    let marks = sb.root().join("marks");
+    std::fs::create_dir_all(&marks).unwrap();
+    mode(&marks, 0o1777);
+    let mvn = sb.write(
+        "bin/mvn",
+        format!("#!/bin/sh\ntouch {}/mvn-ran\nexit 1\n", marks.display()),
+    );
+    mode(&mvn, 0o755);
+    let path = format!(
+        "{}:{}",
+        sb.root().join("bin").display(),
+        std::env::var("PATH").unwrap()
+    );
+    let as_nobody = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+    ];
+    let (lock, cache) = (lock.to_str().unwrap(), cache.to_str().unwrap());
+    let url = server.url();
+    // With --repository (the server must see no request), then with no repository (`mvn` would
+    // be the source), then `lock` (no POM may be asked for).
+    let mut transcript = String::new();
+    for (args, var) in [
+        (
+            vec![
+                "download-jars",
+                "--lockfile",
+                lock,
+                "--repository",
+                &url,
+                "--cache-dir",
+                cache,
+            ],
+            None,
+        ),
+        (vec!["download-jars", "--lockfile", lock], Some(cache)),
+        (
+            vec![
+                "lock",
+                "--output",
+                "/dev/null",
+                "--repository",
+                &url,
+                "--cache-dir",
+                cache,
+            ],
+            None,
+        ),
+    ] {
+        let mut cmd = sb.cmd_under(&as_nobody, &args);
+        cmd.env("PATH", &path);
+        if let Some(dir) = var {
+            cmd.env("KCLRS_CACHE_DIR", dir);
+        }
+        let out = cmd.output().unwrap();
+        assert_exit(&sb, &out, 2);
+        transcript.push_str(&sb.transcript(&out));
+    }
+    assert!(server.seen().is_empty(), "asked the server first");
+    assert!(!marks.join("mvn-ran").exists(), "ran mvn first");
+    insta::assert_snapshot!(transcript);
+}
+
+/// Issue 17, item 4: the status line says where the files come from. Four of five locked
+/// artifacts are in the local Maven repository: the line names it for those four and the remote
+/// for the one left, and the summary agrees.
+#[test]
+fn status_line_names_the_local_repository_for_what_it_has() {
+    let sb = Sandbox::new();
+    let arts = crate::download::sample_arts();
+    let lock = crate::download::write_lock(&sb, &arts);
+    let server = crate::download::serve(&sb, &arts);
+    let m2 = sb.root().join("m2");
+    crate::download::publish(&m2, &arts[..arts.len() - 1]);
+    let out = sb
+        .cmd(["download-jars", "--no-mvn", "--lockfile"])
+        .arg(&lock)
+        .args(["--repository", &server.url(), "--maven-repo-local"])
+        .arg(&m2)
+        .output()
+        .unwrap();
+    assert_exit(&sb, &out, 0);
+    insta::with_settings!({filters => vec![
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
+        (r"\d+(\.\d+)? (B|KiB|MiB)\b", "[SIZE]"),
+        (r"in \d+(\.\d+)? ?m?s\b", "in [TIME]"),
+    ]}, {
+        insta::assert_snapshot!(sb.transcript(&out));
+    });
+    // Every file the line says comes from the remote did.
+    assert_eq!(server.count(".jar"), 1);
+}
+
+/// Issue 17, item 5: help leads with a command that works as it is (no placeholder first), lists
+/// the exit codes, every variable kclrs reads, and where the default cache is.
+#[test]
+fn help_leads_with_what_works_and_lists_exit_codes_and_every_variable() {
+    let sb = Sandbox::new();
+    for cmd in [&[][..], &["download-jars"][..]] {
+        let help = stdout(&sb.run(cmd.iter().copied().chain(["--help"])));
+        let examples = &help[help.find("Examples:\n").unwrap()..];
+        let first = examples.lines().nth(1).unwrap();
+        assert!(
+            first.trim().starts_with("kclrs download-jars") && !first.contains("your-mirror"),
+            "{cmd:?}: {first}"
+        );
+    }
+    let main = stdout(&sb.run(["--help"]));
+    assert!(main.contains("\nExit codes:\n"), "{main}");
+    for code in ["0", "1", "2", "3", "4", "5", "6", "130"] {
+        assert!(
+            main.contains(&format!("\n  {code} ")),
+            "exit {code}:\n{main}"
+        );
+    }
+    let run = stdout(&sb.run(["run", "--help"]));
+    for var in [
+        "KCLRS_SAMPLE_OUTPUT",
+        "KCLRS_ARTIFACT_TIMEOUT",
+        "KCLRS_MVN_TIMEOUT",
+        "~/.cache/kclrs",
+    ] {
+        assert!(run.contains(var), "run --help lacks {var}:\n{run}");
+    }
+    for cmd in ["download-jars", "lock"] {
+        let help = stdout(&sb.run([cmd, "--help"]));
+        for var in [
+            "KCLRS_ARTIFACT_TIMEOUT",
+            "KCLRS_MVN_TIMEOUT",
+            "~/.cache/kclrs",
+        ] {
+            assert!(help.contains(var), "{cmd} --help lacks {var}:\n{help}");
+        }
+    }
+}
+
+/// Issue 17, item 6: a misspelt required key is named with its file:line and the key it should
+/// be, next to the "missing required key" it causes.
+#[test]
+fn misspelt_required_key_points_at_its_line() {
+    let sb = Sandbox::new();
+    let props = sb.write(
+        "app/app.properties",
+        "executableName = sh\nstreamName = words\napplicationNmae = x\n\
+         AwsCredentialsProvider = DefaultCredentialsProvider\n",
+    );
+    let out = sb.run(["print-command", "-p", props.to_str().unwrap()]);
+    assert_exit(&sb, &out, 3);
+    let version = format!("/samples/{}/", env!("CARGO_PKG_VERSION"));
+    let text = sb.transcript(&out).replace(&version, "/samples/[VERSION]/");
+    insta::assert_snapshot!(text, @r"
+    exit: 3
+    --- stdout
+    --- stderr
+    error: [SANDBOX]/app/app.properties: missing required key: applicationName
+      [SANDBOX]/app/app.properties:3: applicationNmae is not a key the MultiLangDaemon knows; did you mean applicationName?
+    hint: fix the spelling on the line named above (keys are case-sensitive) and add any other missing key; the sample [SANDBOX]/cache/samples/[VERSION]/sample.properties sets every one of them
+    ");
+}

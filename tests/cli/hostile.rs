@@ -3,7 +3,7 @@
 //! zip directories; HTTP answers that never end or lie; secrets that must never leak; and faults
 //! (kill -9 at random moments, a full disk, a read-only cache, a symlinked cache entry, a forged
 //! stamp). Each asserts the documented exit code, a message naming the culprit, and that nothing
-//! wrong is left behind. README's "Security model" table maps each promise to its test.
+//! wrong is left behind. docs/security.md's table maps each promise to its test.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -955,7 +955,7 @@ fn a_full_disk_fails_with_the_path_and_leaves_nothing_half_written() {
     let cache = sb.cache();
     std::fs::create_dir_all(&cache).unwrap();
     let mounted = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .args(["-t", "tmpfs", "-o", "size=1m,mode=755", "tmpfs"])
         .arg(&cache)
         .status()
         .is_ok_and(|s| s.success());

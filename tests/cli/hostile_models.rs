@@ -292,7 +292,7 @@ fn a_jar_that_is_not_a_zip_or_is_truncated_exits_5_naming_its_url() {
 }
 
 /// The stamp text kclrs writes next to a cached file (see `cache.rs`), for `bytes_path` as it is.
-fn stamp_for(bytes_path: &Path, sha256: &str) -> String {
+pub(crate) fn stamp_for(bytes_path: &Path, sha256: &str) -> String {
     let meta = std::fs::metadata(bytes_path).unwrap();
     let mtime = meta
         .modified()

@@ -63,13 +63,13 @@ fn write_properties(sb: &Sandbox, rel: &str) -> PathBuf {
     sb.write(
         rel,
         "executableName = sh\napplicationName = kclrs-test\nstreamName = words\n\
-         AwsCredentialsProvider = DefaultCredentialsProvider\n",
+         AwsCredentialsProvider = DefaultCredentialsProvider\nshutdownGraceMillis = 20000\n",
     )
 }
 
 /// A fake Java home: a `release` file and a `bin/java` script that prints its arguments one
 /// per line (and a version for `-version`, like a real JDK 17).
-fn fake_java_home(dir: &Path) -> PathBuf {
+pub(crate) fn fake_java_home(dir: &Path) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     std::fs::create_dir_all(dir.join("bin")).unwrap();
     std::fs::write(dir.join("release"), "JAVA_VERSION=\"17.0.1\"\n").unwrap();
@@ -477,6 +477,34 @@ fn printed_command_survives_sh_with_spaces_quotes_and_dollars() {
     assert_eq!(got, expected_args, "printed: {printed}");
 }
 
+#[test]
+fn printed_command_runs_in_backticks_as_the_helper_readme_says() {
+    // The helper's README: "surround the command with back ticks to run it". Backticks split the
+    // output into words but remove no quotes, so every word without a space must come out bare:
+    // the JVM must get -Daws.cborEnabled=false, not '-Daws.cborEnabled=false'.
+    let sb = Sandbox::new();
+    let fx = cached_fixture(&sb);
+    #[rustfmt::skip]
+    let args = argv(&[
+        "print-command", "--lockfile", &s(&fx.lock), "-p", "../app/app.properties",
+        "-j", &s(&fx.java), "-J-Daws.cborEnabled=false", "-J-Xmx64m",
+    ]);
+    let as_json = sb.run(args.iter().chain(&["--format".to_string(), "json".into()]));
+    assert_exit(&sb, &as_json, 0);
+    let command = json(&as_json);
+    let mut expected = vec![command["program"].as_str().unwrap().to_string()];
+    expected.extend(serde_json::from_value::<Vec<String>>(command["args"].clone()).unwrap());
+    // `sh -c SCRIPT kclrs ARGS…`: the script puts kclrs ("$0") and its arguments in backticks.
+    let out = sb
+        .cmd_under(&["sh", "-c", "printf '%s\\n' `\"$0\" \"$@\"`"], &args)
+        .output()
+        .unwrap();
+    assert_exit(&sb, &out, 0);
+    let got: Vec<String> = stdout(&out).lines().map(String::from).collect();
+    assert_eq!(got, expected);
+    assert!(got.contains(&"-Daws.cborEnabled=false".to_string()));
+}
+
 /// The fake MultiLangDaemon jar, compiled once per test process with the real JDK 17.
 fn fake_daemon_jar() -> &'static Path {
     static JAR: OnceLock<PathBuf> = OnceLock::new();
@@ -591,16 +619,36 @@ fn run_execs_the_jvm_with_the_arguments_and_returns_its_exit_code() {
     assert!(fx.out.join("hook.txt").is_file());
 }
 
-#[test]
-fn sigterm_to_kclrs_pid_reaches_the_jvm_shutdown_hook() {
-    let fx = jvm_fixture();
+/// Parent pid and process group of `pid` (fields 4 and 5 of /proc/PID/stat, after the name).
+fn ppid_and_pgid(pid: u32) -> (u32, u32) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let rest: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    (rest[1].parse().unwrap(), rest[2].parse().unwrap())
+}
+
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| stat.rsplit_once(')').unwrap().1.split_whitespace().next() != Some("Z"))
+}
+
+/// Starts `kclrs run` with `extra` JVM flags in a process group of its own (as a shell starts a
+/// foreground job) and waits for the fake daemon's record.
+fn start_waiting(fx: &JvmFixture, extra: &[&str]) -> (std::process::Child, Vec<String>) {
+    use std::os::unix::process::CommandExt;
     let mut args = fx.args.clone();
     args.push("-J-Dfake.wait=true".into());
+    args.extend(extra.iter().map(|a| a.to_string()));
     let mut child = fx
         .sb
         .cmd(&args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
+        .process_group(0)
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -611,34 +659,107 @@ fn sigterm_to_kclrs_pid_reaches_the_jvm_shutdown_hook() {
         assert!(Instant::now() < deadline, "the JVM never wrote its record");
         std::thread::sleep(Duration::from_millis(50));
     }
-    // After exec, kclrs's pid is the JVM's pid.
-    let rec = record(&fx.out);
-    assert_eq!(rec[0], format!("pid={}", child.id()));
-    assert!(!fx.out.join("hook.txt").exists());
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+    (child, record(&fx.out))
+}
+
+fn kill(signal: &str, target: &str) {
+    let status = Command::new("kill")
+        .args([signal, "--", target])
         .status()
         .unwrap();
-    assert!(kill.success());
+    assert!(status.success(), "kill {signal} {target}");
+}
+
+#[test]
+fn sigterm_to_kclrs_pid_reaches_the_jvm_shutdown_hook() {
+    let fx = jvm_fixture();
+    let (mut child, rec) = start_waiting(&fx, &[]);
+    // kclrs stays the parent; the JVM leads a process group of its own.
+    let jvm: u32 = rec[0].strip_prefix("pid=").unwrap().parse().unwrap();
+    assert_ne!(jvm, child.id());
+    assert_eq!(ppid_and_pgid(jvm), (child.id(), jvm));
+    assert!(!fx.out.join("hook.txt").exists());
+    kill("-TERM", &child.id().to_string());
     let status = child.wait().unwrap();
-    // The JVM turns SIGTERM into an orderly shutdown and exits 128 + 15.
+    // The JVM turns SIGTERM into an orderly shutdown and exits 128 + 15; kclrs returns that.
     assert_eq!(status.code(), Some(143), "{status}");
     assert_eq!(
         std::fs::read_to_string(fx.out.join("hook.txt")).unwrap(),
         "shutdown hook ran\n"
     );
+    assert!(!alive(jvm));
+}
+
+/// Ctrl-C as a terminal sends it: SIGINT to every process of the foreground group. The JVM's
+/// child (a record processor in the real daemon) is not in that group, so only the JVM's hook
+/// decides when it stops; a second SIGINT kills the JVM and the child.
+#[test]
+fn sigint_to_the_process_group_reaches_only_the_jvm_and_a_second_one_kills() {
+    let fx = jvm_fixture();
+    let (mut child, rec) =
+        start_waiting(&fx, &["-J-Dfake.child=true", "-J-Dfake.hook.sleep=60000"]);
+    let jvm: u32 = rec[0].strip_prefix("pid=").unwrap().parse().unwrap();
+    let grandchild: u32 = rec
+        .iter()
+        .find_map(|l| l.strip_prefix("child="))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(ppid_and_pgid(grandchild), (jvm, jvm));
+    let group = format!("-{}", child.id());
+    kill("-INT", &group);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !fx.out.join("hook.txt").exists() {
+        assert!(Instant::now() < deadline, "the shutdown hook never ran");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // `sleep` dies of SIGINT: alive means the terminal's signal did not reach it.
+    assert!(alive(grandchild), "the JVM's child got the SIGINT");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "kclrs exited before the JVM"
+    );
+    kill("-INT", &group);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(137), "{status}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive(grandchild) || alive(jvm) {
+        assert!(
+            Instant::now() < deadline,
+            "the JVM or its child outlived the escalation"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(
+        err.contains("kclrs: SIGINT forwarded to the MultiLangDaemon"),
+        "{err}"
+    );
+    assert!(err.contains("kclrs: second stop signal: killing"), "{err}");
+}
+
+#[test]
+fn sigint_to_the_process_group_ends_with_the_jvms_130() {
+    let fx = jvm_fixture();
+    let (mut child, _) = start_waiting(&fx, &[]);
+    kill("-INT", &format!("-{}", child.id()));
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status}");
+    assert!(fx.out.join("hook.txt").exists());
 }
 
 #[test]
 fn dry_run_prints_the_command_and_starts_nothing() {
     let fx = jvm_fixture();
     let mut args = fx.args.clone();
-    args.push("--dry-run".into());
+    // Without the class-data sharing options, which come first (tests/cli/logs_cds.rs).
+    args.extend(["--dry-run".into(), "--no-cds".into()]);
     let out = fx.sb.run(&args);
     assert_exit(&fx.sb, &out, 0);
     let line = stdout(&out);
     assert!(
-        line.starts_with(&format!("{JDK17}/bin/java '-Dfake.out=")),
+        line.starts_with(&format!("{JDK17}/bin/java -Dfake.out=")),
         "{line}"
     );
     assert!(line.contains(MAIN), "{line}");

@@ -974,8 +974,9 @@ fn http_faults_are_retried_404_moves_on_and_a_tampered_sha1_aborts() {
     let empty = sb.root().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
     let (nothing, server) = (Server::start(&empty), Server::start(&repo.root));
-    server.fault("lib-1.pom", Fault::Status(500), 1);
-    server.fault("app-1.pom", Fault::Drop, 1);
+    // The POM itself, not its `.sha1` (asked at the same moment, it would race for the fault).
+    server.fault_ending("lib-1.pom", Fault::Status(500), 1);
+    server.fault_ending("app-1.pom", Fault::Drop, 1);
     let (first, second) = (nothing.url(), server.url());
     let lock = |cache: &str, out_file: &str, extra: &[&str]| {
         let mut args = vec![
@@ -1037,4 +1038,95 @@ fn http_faults_are_retried_404_moves_on_and_a_tampered_sha1_aborts() {
         !sb.work().join("c3/maven/org/ex/lib/1/lib-1.jar").exists(),
         "a jar that failed its check is not kept"
     );
+}
+
+/// Issue 20, the pipelined lock: a level's jars are asked for while a deeper level's POM is
+/// still unanswered (the server holds that POM back), the lock is the one the local repository
+/// gives, and a checksum kind the server does not publish is asked once, not once per jar.
+/// Once the server does publish `.sha256` files, every jar's is asked and compared.
+#[test]
+fn lock_starts_shallower_jars_while_a_deeper_pom_is_outstanding() {
+    let sb = Sandbox::new();
+    let repo = MiniRepo::new(&sb);
+    repo.publish("org.ex:app:1", 52, &["org.ex:mid:1", "org.ex:side:1"]);
+    repo.publish("org.ex:mid:1", 52, &["org.ex:deep:1"]);
+    // deep:1 and deep:2 tie at depth 3: the first declared (deep:1) wins, before either POM.
+    repo.publish("org.ex:side:1", 52, &["org.ex:deep:2"]);
+    repo.publish("org.ex:deep:1", 55, &["org.ex:deeper:1"]);
+    repo.publish("org.ex:deep:2", 55, &[]);
+    repo.publish("org.ex:deeper:1", 52, &[]);
+    let out = repo.lock(&sb, "org.ex:app:1", &["-o", "local.lock", "-q"]);
+    assert_exit(&sb, &out, 0);
+    let local = std::fs::read_to_string(sb.work().join("local.lock")).unwrap();
+    let server = Server::start(&repo.root);
+    let url = server.url();
+    let lock = |cache: &str, out_file: &str| {
+        sb.run([
+            "lock",
+            "--root",
+            "org.ex:app:1",
+            "--repository",
+            &url,
+            "--no-local-repo",
+            "--no-mvn",
+            "--cache-dir",
+            cache,
+            "-o",
+            out_file,
+            "-q",
+        ])
+    };
+    // The POM and its .sha1 (asked together) both wait.
+    let pause = std::time::Duration::from_millis(1500);
+    server.fault("/deep-1.pom", Fault::Delay(pause), 2);
+    assert_exit(&sb, &lock("c1", "http.lock"), 0);
+    assert_eq!(
+        std::fs::read_to_string(sb.work().join("http.lock")).unwrap(),
+        local,
+        "the pipelined lock differs from the local repository's"
+    );
+    let events = server.events();
+    let at = |event: &str| {
+        events
+            .iter()
+            .position(|e| e == event)
+            .unwrap_or_else(|| panic!("no `{event}` in {events:#?}"))
+    };
+    let path = |a: &str, ext: &str| format!("/repo/org/ex/{a}/1/{a}-1.{ext}");
+    let deep_answered = at(&format!("< {}", path("deep", "pom")));
+    for shallower in ["app", "mid", "side"] {
+        assert!(
+            at(&format!("> {}", path(shallower, "jar"))) < deep_answered,
+            "the jar of {shallower} waited for the deeper POM: {events:#?}"
+        );
+    }
+    // The jar of an artifact that POM names cannot start before it is read.
+    assert!(at(&format!("> {}", path("deeper", "jar"))) > deep_answered);
+    // Five jars, each asked once; .sha256/.sha512 learned absent from the first jar.
+    assert_eq!(server.count_ending(".jar"), 5);
+    assert_eq!(server.count_ending(".jar.sha256"), 1, "{events:#?}");
+    assert_eq!(server.count_ending(".jar.sha512"), 1, "{events:#?}");
+
+    // Now the server publishes .sha256 beside every jar, one of them wrong.
+    for a in ["app", "mid", "side", "deep", "deeper"] {
+        let jar = repo.root.join(path(a, "jar").trim_start_matches("/repo/"));
+        let bytes = std::fs::read(&jar).unwrap();
+        let sum = if a == "deeper" {
+            "0".repeat(64)
+        } else {
+            crate::download::sha256(&bytes)
+        };
+        std::fs::write(format!("{}.sha256", jar.display()), sum).unwrap();
+    }
+    let before = server.count_ending(".jar.sha256");
+    let out = lock("c2", "sha256.lock");
+    assert_exit(&sb, &out, 5);
+    let err = stderr(&out);
+    assert!(
+        err.contains("checksum mismatch for org.ex:deeper:1")
+            && err.contains("deeper-1.jar.sha256"),
+        "{err}"
+    );
+    assert_eq!(server.count_ending(".jar.sha256") - before, 5);
+    assert!(!sb.work().join("sha256.lock").exists());
 }

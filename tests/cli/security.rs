@@ -75,18 +75,18 @@ fn unusable_repository_urls_never_echo_their_password() {
     }
 }
 
-/// Finding 3: the `mvn` fallback relays Maven's error, which names a mirror by its URL as written
-/// in settings.xml, password included; kclrs hides the user-info, in text and in `--json`.
-/// (The server's encrypted password makes kclrs skip the mirror and ask the real `mvn`, which
-/// tries the loopback mirror, finds nothing and fails.)
-#[test]
-fn mvn_fallback_output_never_shows_a_mirror_password() {
-    let sb = Sandbox::new();
-    let lock = write_lock(&sb, &sample_arts()[..1]);
+/// A lock of one sample jar and a settings.xml whose only mirror is an empty loopback server
+/// with `userinfo` in its URL and an encrypted `<server>` password, which makes kclrs skip the
+/// mirror and ask the real `mvn` (which tries the mirror, finds nothing and fails).
+pub(crate) fn mirror_only_mvn_can_use(
+    sb: &Sandbox,
+    userinfo: &str,
+) -> (std::path::PathBuf, Server) {
+    let lock = write_lock(sb, &sample_arts()[..1]);
     let empty = Server::start(&sb.root().join("nothing"));
     let url = empty
         .url()
-        .replace("http://", &format!("http://user:{SECRET}@"));
+        .replace("http://", &format!("http://{userinfo}@"));
     sb.write(
         "home/.m2/settings.xml",
         format!(
@@ -95,6 +95,17 @@ fn mvn_fallback_output_never_shows_a_mirror_password() {
              <password>{{COQLCE6DU6GtcS5P=}}</password></server></servers></settings>"
         ),
     );
+    (lock, empty)
+}
+
+/// Finding 3: the `mvn` fallback relays Maven's error, which names a mirror by its URL as written
+/// in settings.xml, password included; kclrs hides the user-info, in text and in `--json`.
+/// (The server's encrypted password makes kclrs skip the mirror and ask the real `mvn`, which
+/// tries the loopback mirror, finds nothing and fails.)
+#[test]
+fn mvn_fallback_output_never_shows_a_mirror_password() {
+    let sb = Sandbox::new();
+    let (lock, empty) = mirror_only_mvn_can_use(&sb, &format!("user:{SECRET}"));
     for json in [false, true] {
         let args: &[&str] = if json { &["--json"] } else { &[] };
         let out = download_jars(&sb, &lock, args, &[]);
@@ -164,7 +175,7 @@ fn bytes_under(dir: &Path) -> u64 {
 fn endless_pom_is_cut_off_and_leaves_nothing_behind() {
     let sb = Sandbox::new();
     let (_repo, server) = app_and_lib(&sb);
-    server.fault("lib-1.pom", Fault::Endless, 1);
+    server.fault_ending("lib-1.pom", Fault::Endless, 1);
     let out = lock(&sb, &server.url(), "c", &[]);
     assert_exit(&sb, &out, 5);
     let err = stderr(&out);

@@ -1,6 +1,6 @@
 //! A real HTTP(S) server on 127.0.0.1:0 serving a Maven-layout folder, with faults that can be
 //! switched on per path: dropped connections, 5xx, 429 + Retry-After, lying Content-Length, wrong
-//! or extra bytes, stalled bodies, redirects, odd answers to `Range`. Plain std threads and
+//! or extra bytes, stalled bodies, delayed answers, redirects, odd answers to `Range`. Plain std threads and
 //! sockets (one request per connection, `Connection: close`); HTTPS through rustls with a
 //! self-signed certificate made by rcgen, which kclrs is told to trust through `SSL_CERT_FILE`.
 
@@ -41,6 +41,8 @@ pub enum Fault {
     /// 200 without a Content-Length, then the file followed by filler bytes until the client
     /// hangs up: a body that never ends.
     Endless,
+    /// Nothing for this long, then the normal answer (a distant or busy server).
+    Delay(Duration),
 }
 
 /// One request as the server saw it.
@@ -57,6 +59,8 @@ pub struct Seen {
 #[derive(Debug)]
 struct Rule {
     path_contains: String,
+    /// Only paths that end with `path_contains` (`.pom` and not its `.pom.sha1`).
+    ending: bool,
     fault: Fault,
     remaining: usize,
 }
@@ -65,6 +69,8 @@ struct Rule {
 struct State {
     rules: Mutex<Vec<Rule>>,
     seen: Mutex<Vec<Seen>>,
+    /// `> path` when a request arrived, `< path` when its answer was sent, in order.
+    events: Mutex<Vec<String>>,
     ignore_range: AtomicBool,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
@@ -164,8 +170,19 @@ impl Server {
 
     /// Applies `fault` to the next `times` requests whose path contains `path_contains`.
     pub fn fault(&self, path_contains: &str, fault: Fault, times: usize) {
+        self.add_rule(path_contains, false, fault, times);
+    }
+
+    /// Applies `fault` to the next `times` requests whose path ends with `suffix` (a POM, not
+    /// the `.sha1` kclrs asks for at the same time).
+    pub fn fault_ending(&self, suffix: &str, fault: Fault, times: usize) {
+        self.add_rule(suffix, true, fault, times);
+    }
+
+    fn add_rule(&self, path_contains: &str, ending: bool, fault: Fault, times: usize) {
         self.state.rules.lock().unwrap().push(Rule {
             path_contains: path_contains.into(),
+            ending,
             fault,
             remaining: times,
         });
@@ -179,6 +196,12 @@ impl Server {
     /// The most requests this server was handling at the same moment.
     pub fn max_in_flight(&self) -> usize {
         self.state.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// `> PATH` for each request as it arrived and `< PATH` once its answer was sent, in the
+    /// order they happened: what was asked while another answer was still outstanding.
+    pub fn events(&self) -> Vec<String> {
+        self.state.events.lock().unwrap().clone()
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -251,17 +274,26 @@ fn handle(
         }
     }
     drop(reader);
+    state.events.lock().unwrap().push(format!("> {target}"));
+    let answered = format!("< {target}");
     state.seen.lock().unwrap().push(Seen {
         path: target,
         range: range.clone(),
         authorization,
         raw,
     });
-    let fault = {
+    let mut fault = {
         let mut rules = state.rules.lock().unwrap();
         rules
             .iter_mut()
-            .find(|r| r.remaining > 0 && path.contains(&r.path_contains))
+            .find(|r| {
+                r.remaining > 0
+                    && if r.ending {
+                        path.ends_with(&r.path_contains)
+                    } else {
+                        path.contains(&r.path_contains)
+                    }
+            })
             .map(|r| {
                 r.remaining -= 1;
                 r.fault.clone()
@@ -272,6 +304,10 @@ fn handle(
         .filter(|rel| !rel.split('/').any(|p| p == ".." || p.is_empty()))
         .map(|rel| root.join(rel));
     let body = file.as_deref().and_then(|f| std::fs::read(f).ok());
+    if let Some(Fault::Delay(pause)) = fault {
+        std::thread::sleep(pause);
+        fault = None;
+    }
     match (fault, body) {
         (Some(Fault::Status(code)), _) => head(&mut conn, code, &[], Some(0)),
         (Some(Fault::TooMany(after)), _) => {
@@ -385,7 +421,9 @@ fn handle(
             }
         }
     }?;
-    conn.flush()
+    conn.flush()?;
+    state.events.lock().unwrap().push(answered);
+    Ok(())
 }
 
 fn head(

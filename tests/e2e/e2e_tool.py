@@ -92,7 +92,11 @@ def read_output(paths):
 def missing(put, output, match="data"):
     """Records of put absent from output, matched on shard, sequence number and data, or with
     match="key" on shard, sequence number, partition key and the data's size in bytes (for a
-    processor that logs only those: output rows then carry the size in a sixth column)."""
+    processor that logs only those: output rows then carry the size in a sixth column), or with
+    match="seq" on shard and sequence number only (outputs of both kinds mixed)."""
+    if match == "seq":
+        seen = {(row[0], row[1]) for row in output if len(row) >= 5}
+        return [r for r in put if (r["shard"], r["seq"]) not in seen]
     if match == "key":
         seen = {(row[0], row[1], row[3], row[5]) for row in output if len(row) >= 6}
         return [r for r in put
@@ -149,14 +153,18 @@ def last_put(paths):
     return last
 
 
-def checkpoints(d, table):
-    """leaseKey -> checkpoint of every lease (None when the lease has none yet); the table may
-    not exist yet while the daemon starts."""
+def scan_leases(d, table):
+    """Every item of the lease table (one page: the tests have a few leases); none while the
+    daemon has not created the table yet."""
     try:
-        items = d.scan(TableName=table)["Items"]
+        return d.scan(TableName=table)["Items"]
     except d.exceptions.ResourceNotFoundException:
-        return {}
-    return {i["leaseKey"]["S"]: i.get("checkpoint", {}).get("S") for i in items}
+        return []
+
+
+def checkpoints(d, table):
+    """leaseKey -> checkpoint of every lease (None when the lease has none yet)."""
+    return {i["leaseKey"]["S"]: i.get("checkpoint", {}).get("S") for i in scan_leases(d, table)}
 
 
 def wait_checkpoints(args):
@@ -266,11 +274,7 @@ def produce(args):
 
 def owners(d, table):
     """leaseKey -> leaseOwner (None when unowned) of every lease."""
-    try:
-        items = d.scan(TableName=table)["Items"]
-    except d.exceptions.ResourceNotFoundException:
-        return {}
-    return {i["leaseKey"]["S"]: i.get("leaseOwner", {}).get("S") for i in items}
+    return {i["leaseKey"]["S"]: i.get("leaseOwner", {}).get("S") for i in scan_leases(d, table)}
 
 
 def wait_owners(args):
@@ -371,6 +375,164 @@ def orphans(args):
         sys.exit("still running: " + "; ".join(found))
 
 
+def lease_items(d, table):
+    """leaseKey -> (owner, checkpoint) of every lease. While a graceful handoff is pending
+    (checkpointOwner set: the old owner has still to checkpoint and let go) the owner reads
+    "handoff:<old>><new>": nobody processes the shard then."""
+    out = {}
+    for i in scan_leases(d, table):
+        owner = i.get("leaseOwner", {}).get("S")
+        if "checkpointOwner" in i:
+            owner = f"handoff:{i['checkpointOwner'].get('S')}>{owner}"
+        out[i["leaseKey"]["S"]] = (owner, i.get("checkpoint", {}).get("S"))
+    return out
+
+
+def wait_owns(args):
+    """Waits until --worker owns at least --min leases and no handoff is pending (a steady state
+    to restart from); exits 1 at the timeout with the owners."""
+    d = client("dynamodb", args.endpoint, args.region)
+    start = time.monotonic()
+    while True:
+        got = {k: o for k, (o, _) in lease_items(d, args.table).items()}
+        mine = sum(1 for o in got.values() if o == args.worker)
+        if mine >= args.min and not any(str(o).startswith("handoff:") for o in got.values()):
+            print(json.dumps({"seconds": round(time.monotonic() - start, 1), "owners": got}))
+            return
+        if time.monotonic() - start > args.timeout:
+            sys.exit(f"after {args.timeout} s {args.worker} owns {mine} lease(s): {got}")
+        time.sleep(0.5)
+
+
+def watch_leases(args):
+    """Until --stop exists: scans the lease table every 0.25 s and appends one JSON line per
+    scan, {"t": epoch seconds, "owners": {leaseKey: owner, as lease_items says}, "checkpoints":
+    {leaseKey: checkpoint}}, to --out (flushed), so that a
+    takeover is timed from the table itself, not from when a check happened to run."""
+    import os
+    d = client("dynamodb", args.endpoint, args.region)
+    with open(args.out, "a", encoding="utf-8") as out:
+        while not os.path.exists(args.stop):
+            t = time.time()
+            try:
+                got = lease_items(d, args.table)
+            except Exception as e:  # an emulator hiccup must not end the watch
+                print(f"watch-leases: {e}", file=sys.stderr)
+                time.sleep(0.25)
+                continue
+            out.write(json.dumps({"t": round(t, 3), "owners": {k: o for k, (o, _) in got.items()},
+                                  "checkpoints": {k: c for k, (_, c) in got.items()}}) + "\n")
+            out.flush()
+            time.sleep(max(0.0, 0.25 - (time.time() - t)))
+
+
+# The discoverer's line when a worker picks up leases that carry its id (KCL 3.x), and logback's
+# default timestamp (local time) at the start of the daemon's log lines.
+DISCOVERED = re.compile(r"^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(?P<ms>\d{3}) .*New leases assigned to worker : "
+                        r"(?P<worker>\S+), count : \d+, leases : \[(?P<leases>[^\]]*)\]")
+# At its start a worker renews the leases that still carry its id (DynamoDBLeaseRenewer.initialize),
+# with no discovery: a restarted leader gets its own leases back this way before anyone else.
+FOUND = re.compile(r"^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(?P<ms>\d{3}) .* Worker (?P<worker>\S+) found lease "
+                   r"Lease\(leaseKey=(?P<leases>[^,)]+)")
+
+
+def discovered(log):
+    """leaseKey -> epoch seconds at which the process writing log first picked the lease up."""
+    found = {}
+    try:
+        with open(log, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                m = DISCOVERED.search(line) or FOUND.search(line)
+                if not m:
+                    continue
+                t = time.mktime(time.strptime(m.group("ts"), "%Y-%m-%d %H:%M:%S")) + int(m.group("ms")) / 1000
+                for key in filter(None, (k.strip() for k in m.group("leases").split(","))):
+                    found.setdefault(key, t)
+    except FileNotFoundError:
+        pass
+    return found
+
+
+def takeover(args):
+    """Seconds from --t0 (the signal) until every one of --shards leases had a live owner, from
+    the --watch file: one of --others (workers that kept running; a lease in a pending handoff
+    has no live owner), or --victim (the stopped
+    worker's id, which its restarted process reuses) once the restarted process's --log shows it
+    picked that lease up -- the old process, gone, owns nothing. Waits for that moment up to
+    --timeout; prints {"seconds": …, "owners": …} or exits 1."""
+    others = set(args.others.split(","))
+    deadline = time.monotonic() + args.timeout
+    while True:
+        picked = discovered(args.log)
+        with open(args.watch, encoding="utf-8") as f:
+            scans = [json.loads(line) for line in f if line.strip()]
+        last = None
+        for scan in scans:
+            if scan["t"] < args.t0:
+                continue
+            owners = scan["owners"]
+            last = owners
+            live = [o in others or (o == args.victim and picked.get(k, float("inf")) <= scan["t"])
+                    for k, o in owners.items()]
+            if len(owners) >= args.shards and all(live):
+                print(json.dumps({"seconds": round(scan["t"] - args.t0, 1), "owners": owners}))
+                return
+        if time.monotonic() > deadline:
+            sys.exit(f"after {args.timeout} s not every lease has a live owner: {last}, "
+                     f"picked up by the restarted {args.victim}: {sorted(picked)}")
+        time.sleep(0.5)
+
+
+def rolling_report(args):
+    """The rolling-restart table. --restart takes JSON objects (one per restart, in order) with
+    the worker, signal, takeover seconds, the stopped incarnation's output file, the epoch second
+    it was gone (t_exit), and the put-file line range of its window; --watch is watch-leases's
+    record. Lost: put
+    records of the window no output holds. Duplicates: records of the stopped incarnation that
+    another incarnation processed too; bound: records the stopped incarnation processed past the
+    last checkpoint it wrote (what was processed after the last checkpoint). Exits 1 when a
+    record is lost anywhere or duplicates exceed their bound."""
+    put = read_put([args.put])
+    outputs = {path: read_output([path]) for path in args.output}
+    seen_all = {(r[0], r[1]) for rows in outputs.values() for r in rows if len(r) >= 5}
+    restarts = [json.loads(r) for r in args.restart]
+    with open(args.watch, encoding="utf-8") as f:
+        scans = [json.loads(line) for line in f if line.strip()]
+    bad = []
+    print(f"{'#':>2} {'worker':<9} {'processor':<12} {'signal':<8} {'leader':<6} {'hook s':>6} {'exit s':>6} "
+          f"{'takeover s':>10} {'lost':>5} {'dups':>5} {'bound':>5}")
+    for n, r in enumerate(restarts, 1):
+        mine = {(row[0], row[1]) for row in outputs.get(r["output"], []) if len(row) >= 5}
+        others = set()
+        for path, rows in outputs.items():
+            if path != r["output"]:
+                others |= {(row[0], row[1]) for row in rows if len(row) >= 5}
+        dups = len(mine & others)
+        # The last checkpoint the stopped process wrote: the highest one seen while it owned the
+        # lease, up to its exit (a scan that missed it only makes the bound larger).
+        last_cp = {}
+        for scan in scans:
+            if scan["t"] > r["t_exit"]:
+                break
+            for k, o in scan["owners"].items():
+                cp = scan["checkpoints"].get(k) or ""
+                if o == r["worker"] and cp.isdigit():
+                    last_cp[k] = max(last_cp.get(k, -1), int(cp))
+        bound = sum(1 for (shard, seq) in mine if int(seq) > last_cp.get(shard, -1))
+        window = put[r["from"]:r["to"]]
+        lost = sum(1 for rec in window if (rec["shard"], rec["seq"]) not in seen_all)
+        print(f"{n:>2} {r['worker']:<9} {r['processor']:<12} {r['signal']:<8} {r['leader']:<6} "
+              f"{'-' if r.get('hook') is None else r['hook']:>6} {r['exit']:>6} {r['takeover']:>10} {lost:>5} {dups:>5} {bound:>5}")
+        if dups > bound:
+            bad.append(f"restart {n}: {dups} duplicates, more than the {bound} processed after the last checkpoint")
+    lost_all = [rec for rec in put if (rec["shard"], rec["seq"]) not in seen_all]
+    print(f"records put {len(put)}, processed (distinct) {len(seen_all)}, lost {len(lost_all)}")
+    if lost_all:
+        bad.append(f"{len(lost_all)} records lost, e.g. {lost_all[:3]}")
+    if bad:
+        sys.exit("; ".join(bad))
+
+
 def tables(args):
     d = client("dynamodb", args.endpoint, args.region)
     print(json.dumps(d.list_tables()["TableNames"]))
@@ -399,7 +561,7 @@ def main():
     c.add_argument("--output", action="append", required=True)
     c.add_argument("--timeout", type=float, default=120)
     c.add_argument("--pid", type=int, help="give up as soon as this process is gone")
-    c.add_argument("--match", choices=["data", "key"], default="data")
+    c.add_argument("--match", choices=["data", "key", "seq"], default="data")
     c.set_defaults(fn=wait_output)
     c = sub.add_parser("count-output")
     c.add_argument("--put", action="append", required=True)
@@ -450,6 +612,32 @@ def main():
     c = sub.add_parser("duplicates")
     c.add_argument("--output", action="append", required=True)
     c.set_defaults(fn=duplicates)
+    c = sub.add_parser("wait-owns")
+    c.add_argument("--table", required=True)
+    c.add_argument("--worker", required=True)
+    c.add_argument("--min", type=int, default=1)
+    c.add_argument("--timeout", type=float, default=90)
+    c.set_defaults(fn=wait_owns)
+    c = sub.add_parser("watch-leases")
+    c.add_argument("--table", required=True)
+    c.add_argument("--out", required=True)
+    c.add_argument("--stop", required=True, help="stop once this file exists")
+    c.set_defaults(fn=watch_leases)
+    c = sub.add_parser("takeover")
+    c.add_argument("--watch", required=True)
+    c.add_argument("--shards", type=int, required=True)
+    c.add_argument("--others", required=True, help="worker ids that kept running, comma-separated")
+    c.add_argument("--victim", required=True)
+    c.add_argument("--log", required=True, help="the restarted process's daemon log")
+    c.add_argument("--t0", type=float, required=True, help="epoch seconds of the signal")
+    c.add_argument("--timeout", type=float, default=180)
+    c.set_defaults(fn=takeover)
+    c = sub.add_parser("rolling-report")
+    c.add_argument("--put", required=True)
+    c.add_argument("--watch", required=True, help="watch-leases's record")
+    c.add_argument("--output", action="append", required=True, help="incarnation outputs, in start order")
+    c.add_argument("--restart", action="append", required=True, help="one JSON object per restart")
+    c.set_defaults(fn=rolling_report)
     c = sub.add_parser("tables")
     c.set_defaults(fn=tables)
     args = p.parse_args()

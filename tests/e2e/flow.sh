@@ -3,12 +3,16 @@
 #   flow.sh WORKDIR java              -> plain `java -cp <Maven's resolution> MultiLangDaemon`
 #   flow.sh WORKDIR kclrs BIN [ARG…]  -> `BIN run --properties P ARG…` (the Rust test passes
 #                                        --cache-dir and --java; kclrs execs the JVM)
+#   flow.sh WORKDIR bundle DIR [ARG…] -> `DIR/bin/kcl-daemon -p P ARG…` of a `kclrs bundle` folder,
+#                                        under `env -i` with no Java on PATH (only python3)
 # Emulators on loopback (emulators.sh), a 2-shard stream, 200 records, the daemon started, all
 # records awaited, SIGTERM to the launcher's pid, then checks: exit code 143 after the shutdown
-# hook's "Process shutdown is complete.", checkpoints in the lease table equal to the last record of
-# each shard, no record processor left behind; then 50 more records and a second run of the same
-# application, which must process them without replaying all of the first 200.
-# The launcher pid must be the java process itself when signalled (exec, no wrapper).
+# hook's "Process shutdown is complete.", both processors asked to checkpoint, no traceback,
+# checkpoints in the lease table equal to the last record of each shard, no record processor left
+# behind; then 50 more records and a second run of the same application, which must process them
+# without replaying all of the first 200, stopped as a terminal's Ctrl-C does (SIGINT to the whole
+# process group; exit code 130, the same checks). The JVM is the launcher's pid (plain java) or its
+# child in a process group of its own (`kclrs run`): see lib.sh's stop_checked.
 # Prints "e2e: <step> <seconds>s" timings and exits non-zero at the first failed check.
 # The record processor is a parameter too (environment):
 #   KCLRS_E2E_EXECUTABLE  executableName (default: python3 <kclrs's sample processor>)
@@ -23,6 +27,7 @@
 #   KCLRS_E2E_DAEMON_ENV  VAR=VALUE words added to the daemon's (so its processors') environment
 #   KCLRS_E2E_LABEL       the name printed in the final "e2e: OK (<label>)"
 #   KCLRS_E2E_EXPECT_JAVA the java binary the daemon must be running (checked by /proc/PID/exe)
+#   KCLRS_E2E_ONE_RUN=1   stop after run 1 and its lease-table check (no resume run)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -79,7 +84,12 @@ launch() {
   local out=KCLRS_SAMPLE_OUTPUT=$work/out$n.tsv
   # setsid and env both exec (a background child of this shell is no group leader), so $! is the
   # launcher's own pid and, in its new group, the group id.
-  if [ "$mode" = kclrs ]; then
+  if [ "$mode" = bundle ]; then
+    setsid env -i "PATH=$work/path" "HOME=$work" "LANG=C.UTF-8" "AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID" \
+      "AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY" "AWS_REGION=$AWS_REGION" "$out" "${daemon_env[@]}" \
+      "$bundle/bin/kcl-daemon" -p "$work/app.properties" -Daws.cborEnabled=false "${kclrs_args[@]}" \
+      >"$work/daemon$n.log" 2>&1 &
+  elif [ "$mode" = kclrs ]; then
     setsid env "$out" "${daemon_env[@]}" "${kclrs[@]}" run --properties "$work/app.properties" -J -Daws.cborEnabled=false \
       "${kclrs_args[@]}" >"$work/daemon$n.log" 2>&1 &
   else
@@ -94,13 +104,25 @@ if [ "$mode" = kclrs ]; then
   kclrs=("${1:?flow.sh: kclrs mode needs the kclrs binary}")
   shift
   kclrs_args=("$@")
+elif [ "$mode" = bundle ]; then
+  bundle=$(cd "${1:?flow.sh: bundle mode needs the bundle folder}" && pwd)
+  shift
+  kclrs_args=("$@")
+  # The daemon's PATH: the record processor's interpreter and nothing else, so no java.
+  mkdir -p "$work/path"
+  ln -sf "$(python3 -c 'import sys; print(sys.executable)')" "$work/path/python3"
+  if env -i "PATH=$work/path" /bin/sh -c 'command -v java' >/dev/null; then fail "java is on the daemon's PATH $work/path"; fi
 else
   classpath=$("$here/classpath.sh")
 fi
 
-# SIGTERM to the launcher's pid and the shutdown-path checks (lib.sh).
+# Stops run $1 with $2 (lib.sh's stop_checked: `term` or `int-group`) and checks the shutdown path,
+# both shards' processors asked to checkpoint included. Plain java gets SIGTERM only: a group's
+# SIGINT would reach its record processors too, the bug `kclrs run` avoids.
 stop_daemon() {
-  stop_checked "run $1" "$launcher_pid" "$work/daemon$1.log" "$work/out$1.tsv"
+  local how=$2
+  [ "$mode" = kclrs ] || how=term
+  stop_checked "run $1" "$launcher_pid" "$work/daemon$1.log" "$work/out$1.tsv" "$how" 2
 }
 
 # Waits until run $1 has processed every record of the put files named after it; with kclpy-log
@@ -133,18 +155,24 @@ after_stop() {
 launch 1
 wait_processed 1 "$work/put1.jsonl" || fail "run 1: records missing; see $work/daemon1.log"
 lap "run 1: all $first records processed"
-stop_daemon 1
+stop_daemon 1 term
 lap "run 1: SIGTERM to exit"
 after_stop 1 "$work/put1.jsonl"
 tool check-leases --table "$app" --put "$work/put1.jsonl" || fail "run 1: lease table"
 lap "run 1: lease table checked"
+if [ "${KCLRS_E2E_ONE_RUN:-}" = 1 ]; then
+  t_step=$t_all
+  lap "total"
+  echo "e2e: OK ($label)"
+  exit 0
+fi
 
 tool put-records --stream "$stream" --prefix second --start "$first" --count "$second" >"$work/put2.jsonl"
 launch 2
 wait_processed 2 "$work/put2.jsonl" || fail "run 2: new records missing; see $work/daemon2.log"
 lap "run 2: $second new records processed"
-stop_daemon 2
-lap "run 2: SIGTERM to exit"
+stop_daemon 2 int-group
+lap "run 2: SIGINT to the process group (Ctrl-C) to exit"
 after_stop 2 "$work/put2.jsonl"
 match=data
 [ "$output_kind" = kclpy-log ] && match=key

@@ -4,10 +4,11 @@
 # the Rust toolchain removed from PATH, from an empty working directory and a fresh HOME, checks:
 # `kclrs --version`, `kclrs java`, `kclrs download-jars` from a loopback repository (the Maven
 # artifacts tests/prepare.sh put in ~/.cache/kclrs-test/m2, served by python's http.server on
-# 127.0.0.1), `print-command --sample`, `run --sample --dry-run`, `python -m kclrs` (same output,
-# exit codes passed back, the same process exec'd), and the ENTRYPOINT of examples/Dockerfile
-# started offline on the baked cache. Prints the wheel build time, the wheel size and the install
-# time. Any mismatch stops it with a message naming what differed.
+# 127.0.0.1), `print-command --sample`, `run --sample --dry-run` (with and without class-data sharing), `python -m kclrs` (same output,
+# exit codes passed back, the same process exec'd), `kclrs run --offline` on the baked cache, and
+# examples/Dockerfile's `kclrs bundle` stage and its ENTRYPOINT (the bundle's launcher, with no
+# Java on PATH). Prints the wheel build time, the wheel size, the install and bundle times. Any
+# mismatch stops it with a message naming what differed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -201,8 +202,13 @@ grep -q 'software.amazon.kinesis.multilang.MultiLangDaemon --properties-file ' "
 grep -q 'warning' "$work/print.err" && { cat "$work/print.err" >&2; fail "print-command --sample warned with a full cache"; }
 ok pym-print "${pym[@]}" print-command --sample
 cmp -s "$work/print.out" "$work/pym-print.out" || fail "python -m kclrs print-command --sample differs from kclrs"
-ok dry-run "${kclrs[@]}" run --sample --dry-run
-cmp -s "$work/print.out" "$work/dry-run.out" || fail "run --sample --dry-run differs from print-command --sample"
+# `run` adds class-data sharing by default and print-command only with --cds (a printed command may
+# run elsewhere), so the two agree with --no-cds; with it, run names the archive it would write.
+ok dry-run "${kclrs[@]}" run --sample --dry-run --no-cds
+cmp -s "$work/print.out" "$work/dry-run.out" || fail "run --sample --dry-run --no-cds differs from print-command --sample"
+ok dry-run-cds "${kclrs[@]}" run --sample --dry-run
+grep -q -- '-XX:ArchiveClassesAtExit=\|-XX:SharedArchiveFile=' "$work/dry-run-cds.out" ||
+  { cat "$work/dry-run-cds.out" >&2; fail "run --sample --dry-run names no class-data sharing archive"; }
 
 # Exit codes pass through python -m kclrs.
 want=$(run "$work/rc.out" "$work/rc.err" "${kclrs[@]}" verify --lockfile /nonexistent)
@@ -211,7 +217,7 @@ got=$(run "$work/pym-rc.out" "$work/pym-rc.err" "${pym[@]}" verify --lockfile /n
 [ "$want" -eq "$got" ] || fail "python -m kclrs verify --lockfile /nonexistent exited $got, kclrs exited $want"
 cmp -s "$work/rc.err" "$work/pym-rc.err" || fail "python -m kclrs printed another error than kclrs"
 
-# --- examples/Dockerfile's ENTRYPOINT, with the app laid out as the Dockerfile lays it out ----
+# --- `kclrs run --offline -p app.properties`, with the app laid out as examples/Dockerfile lays it out
 # No repository, no server, the cache filled above. A real JVM starts; the daemon's class is the
 # stand-in of tests/cli/fixtures (first on the classpath via -c), which records its argv and pid
 # and exits 7. Through `python -m kclrs` the recorded pid is the one we started: exec all the way.
@@ -221,15 +227,7 @@ cp examples/app.properties "$app/app.properties"
 cp samples/sample_record_processor.py "$app/record_processor.py"
 javac=$(command -v javac || echo /usr/lib/jvm/java-17-openjdk-amd64/bin/javac)
 "$javac" -d "$work/standin" tests/cli/fixtures/MultiLangDaemon.java || fail "javac of the stand-in daemon"
-mapfile -t entrypoint < <("$venv/bin/python" - examples/Dockerfile <<'PY'
-import json, sys
-lines = [l for l in open(sys.argv[1]) if l.startswith("ENTRYPOINT ")]
-if len(lines) != 1:
-    sys.exit("wheel: examples/Dockerfile needs one exec-form ENTRYPOINT line")
-print("\n".join(json.loads(lines[0][len("ENTRYPOINT "):])))
-PY
-)
-[ "${entrypoint[0]:-}" = kclrs ] || fail "examples/Dockerfile's ENTRYPOINT does not start kclrs: ${entrypoint[*]}"
+entrypoint=(kclrs run --offline -p app.properties)
 cwd=$app
 ok entry-dry "${with_venv[@]}" "${entrypoint[@]}" --dry-run --strict
 standin=(-c "$work/standin" "-J-Dfake.out=$work/record" -J-Dfake.exit=7)
@@ -247,8 +245,46 @@ wait "$pid" || rc=$?
 grep -qx "pid=$pid" "$work/record/record.txt" ||
   fail "the JVM is not the process python -m kclrs was started as ($pid): $(grep pid= "$work/record/record.txt")"
 
+# --- examples/Dockerfile: its JDK stage's `kclrs bundle` line and its ENTRYPOINT ---------------
+# The stage's command runs from the installed wheel on the cache filled above (no repository),
+# with /opt/kcl and /app moved under $work; then the ENTRYPOINT starts the bundle's launcher under
+# `env -i` (no PATH, so no Java but the bundle's) with -Xshare:on -XX:+PrintSharedArchiveAndExit:
+# the bundle's JVM checks its CDS archive against the launcher's classpath (the properties folder
+# appended), says "archive is valid" and exits before the daemon would reach any network.
+mapfile -t docker < <("$venv/bin/python" - examples/Dockerfile <<'PY'
+import json, shlex, sys
+lines = open(sys.argv[1]).read().splitlines()
+runs = [l for l in lines if l.startswith("RUN kclrs bundle ")]
+entry = [l for l in lines if l.startswith("ENTRYPOINT ")]
+if len(runs) != 1 or len(entry) != 1:
+    sys.exit("wheel: examples/Dockerfile needs one `RUN kclrs bundle …` line and one exec-form ENTRYPOINT")
+steps = [shlex.split(part) for part in runs[0][len("RUN "):].split("&&")]
+print(json.dumps(steps))
+print(json.dumps(json.loads(entry[0][len("ENTRYPOINT "):])))
+PY
+)
+[ "${#docker[@]}" -eq 2 ] || fail "could not read examples/Dockerfile"
+opt=$work/opt
+t=$(now)
+while read -r step; do
+  mapfile -t words < <("$venv/bin/python" -c 'import json, sys; print("\n".join(json.loads(sys.argv[1])))' "$step")
+  words=("${words[@]//\/opt\/kcl/$opt/kcl}")
+  words=("${words[@]//\/app\//$app/}")
+  [ "${words[0]}" = kclrs ] || fail "examples/Dockerfile's bundle step runs ${words[0]}, not kclrs"
+  ok "docker-${words[2]#--}" "${with_venv[@]}" "${words[@]}"
+done < <("$venv/bin/python" -c 'import json, sys; [print(json.dumps(s)) for s in json.loads(sys.argv[1])]' "${docker[0]}")
+bundle_time=$(elapsed "$t")
+mapfile -t entrypoint < <("$venv/bin/python" -c 'import json, sys; print("\n".join(json.loads(sys.argv[1])))' "${docker[1]}")
+entrypoint=("${entrypoint[@]//\/opt\/kcl/$opt/kcl}")
+[ -x "${entrypoint[0]}" ] || fail "examples/Dockerfile's ENTRYPOINT ${entrypoint[0]} is not in the bundle its JDK stage wrote"
+cwd=$app
+ok entry-bundle env -i "HOME=$home" "${entrypoint[@]}" -J-Xshare:on -J-XX:+PrintSharedArchiveAndExit
+grep -qx "Static archive name: $opt/kcl/cds/kcl-daemon.jsa" "$work/entry-bundle.out" && grep -q 'archive is valid' "$work/entry-bundle.out" ||
+  { tail -n 5 "$work/entry-bundle.out" "$work/entry-bundle.err" >&2; fail "the bundle's ENTRYPOINT did not map its CDS archive"; }
+
 echo "wheel: $(basename "$wheel"): $wheel_size bytes ($(awk -v b="$wheel_size" 'BEGIN { printf "%.1f MiB", b / 1048576 }'))"
 echo "wheel: maturin build --release --locked: $build_time; pip wheel . after it: $pip_wheel_time"
 echo "wheel: python3 -m venv: $venv_time; pip install --no-index (requirements.txt): $install_time"
 echo "wheel: download-jars of $jars jars from 127.0.0.1: $download_time"
+echo "wheel: examples/Dockerfile's kclrs bundle stage: $bundle_time"
 echo "wheel: 1 passed, 0 failed"

@@ -98,6 +98,7 @@ fn fake_mvn(bin: &Path, log: &Path, code: i32) -> std::ffi::OsString {
     std::fs::create_dir_all(bin).unwrap();
     let script = format!(
         "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{log}'\ncat pom.xml > '{log}.pom'\n\
+         {{ pwd -P; echo \"$MAVEN_BASEDIR\"; test -d .mvn && ls -A .mvn | wc -l; }} > '{log}.base'\n\
          echo '[INFO] working'\necho '[ERROR] Could not resolve a:b:jar:1' >&2\nexit {code}\n",
         log = log.display()
     );
@@ -133,13 +134,25 @@ fn runs_one_mvn_from_env_path_with_pinned_plugin_repo_and_settings() {
     assert_eq!(args[..4], ["-B", "-q", "-U", "-f"]);
     assert!(args[4].ends_with("pom.xml"));
     assert_eq!(args[5], format!("-Dmaven.repo.local={}", repo.display()));
-    assert_eq!(args[6], "-s");
+    // Issue 21, finding 1: the work folder is Maven's project root, with an empty `.mvn/` of its
+    // own, so the launcher never looks above it for another user's `.mvn/`.
+    let base = std::fs::read_to_string(format!("{}.base", log.display())).unwrap();
+    let base: Vec<&str> = base.lines().collect();
+    assert_eq!(base.len(), 3, "{base:?}");
+    assert_eq!(base[0], base[1], "MAVEN_BASEDIR is the work folder");
+    assert_eq!(base[2].trim(), "0", "an empty .mvn/ in the work folder");
+    assert!(Path::new(base[0]).starts_with(std::fs::canonicalize(std::env::temp_dir()).unwrap()));
     assert_eq!(
-        args[7],
+        args[6],
+        format!("-Dmaven.multiModuleProjectDirectory={}", base[0])
+    );
+    assert_eq!(args[7], "-s");
+    assert_eq!(
+        args[8],
         dir.path().join("my-settings.xml").to_string_lossy()
     );
     assert_eq!(
-        args[8],
+        args[9],
         "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy"
     );
     let pom = std::fs::read_to_string(format!("{}.pom", log.display())).unwrap();

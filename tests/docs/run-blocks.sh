@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Doc test: runs the shell blocks of README.md and docs/*.md that are marked with a line
+# `<!-- doc-test -->` right before their ```sh fence, exactly as written. Each file's marked
+# blocks run in order in one bash (a function or variable of one block is there in the next),
+# from the checkout root, with `set -euo pipefail` and `set -x` (each command is shown with the
+# seconds since the file started), in a session of their own that is ended whole when the file
+# is done or after DOC_TEST_TIMEOUT seconds (default 600).
+#
+# What is set before the blocks run, in this one place (a reader's own machine differs here):
+#   CARGO_INSTALL_ROOT=$work/cargo and $work/cargo/bin first on PATH: `cargo install` puts kclrs
+#                      there instead of ~/.cargo/bin, and the blocks' `kclrs` is that one;
+#   CARGO_TARGET_DIR   the checkout's target/, so `cargo install` reuses the release build;
+#   KCLRS_CACHE_DIR    a new, empty cache, so the walkthrough starts from nothing;
+#   /tmp/kcl-local     removed first (the walkthrough's folder).
+# After a file's blocks, check_<file> (below) asserts what the doc tells the reader to expect.
+#
+# Usage: bash tests/docs/run-blocks.sh [FILE...]   (default: README.md docs/*.md)
+# Prints each file's blocks with their output and time, then "N passed, N failed"; exit 1 if any
+# file failed or a named FILE has no marked block.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo"
+limit=${DOC_TEST_TIMEOUT:-600}
+work=$(mktemp -d "${TMPDIR:-/tmp}/kclrs-doc-test.XXXXXX")
+pgid=""
+cleanup() {
+  if [ -n "$pgid" ] && kill -0 "$pgid" 2>/dev/null; then
+    kill -TERM -- "-$pgid" 2>/dev/null || true
+    sleep 2
+    kill -KILL -- "-$pgid" 2>/dev/null || true
+  fi
+  [ -s /tmp/kcl-local/emulators.env ] && bash tests/e2e/emulators.sh stop /tmp/kcl-local >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The walkthrough processed records and stopped cleanly.
+check_docs_getting_started_md() {
+  local log=$1
+  [ -s /tmp/kcl-local/records.tsv ] || { echo "no record in /tmp/kcl-local/records.tsv" >&2; return 1; }
+  grep -q '^kclrs run exited 143$' "$log" || { echo "kclrs run did not stop on SIGTERM (143)" >&2; return 1; }
+  grep -q 'artifacts verified in' "$log" || { echo "download-jars said nothing" >&2; return 1; }
+}
+
+# Writes the marked blocks of $1 to $2; prints how many.
+extract() {
+  awk -v out="$2" '
+    /^<!-- doc-test -->[[:space:]]*$/ { marked = 1; next }
+    marked && /^```sh[[:space:]]*$/ { inside = 1; marked = 0; n++; print "# --- block " n >> out; next }
+    inside && /^```[[:space:]]*$/ { inside = 0; next }
+    inside { print >> out; next }
+    { marked = 0 }
+    END { print n + 0 }
+  ' "$1"
+}
+
+if [ "$#" -gt 0 ]; then files=("$@"); explicit=1; else files=(README.md docs/*.md); explicit=0; fi
+passed=0 failed=0
+for file in "${files[@]}"; do
+  script="$work/$(echo "$file" | tr '/.' '__').sh"
+  # Each command is traced with the seconds since the file started (bash takes no PS4 from the
+  # environment when run as root, so the script sets it).
+  echo "PS4='+ [\${SECONDS}s] '" >"$script"
+  n=$(extract "$file" "$script")
+  if [ "$n" -eq 0 ]; then
+    if [ "$explicit" -eq 1 ]; then echo "doc-test: $file has no marked block" >&2; failed=$((failed + 1)); fi
+    continue
+  fi
+  rm -rf /tmp/kcl-local "$work/cache" "$work/cargo"
+  log="$work/$(basename "$script" .sh).log"
+  echo "doc-test: $file ($n block(s))"
+  start=$(date +%s)
+  # Job control (the walkthrough's `kill %1`) needs no terminal; setsid makes bash the leader
+  # of a new session, so everything the blocks start is ended with it.
+  env CARGO_INSTALL_ROOT="$work/cargo" PATH="$work/cargo/bin:$PATH" \
+    CARGO_TARGET_DIR="$repo/target" KCLRS_CACHE_DIR="$work/cache" \
+    setsid bash -euo pipefail -x "$script" >"$log" 2>&1 </dev/null &
+  pgid=$!
+  rc=""
+  while kill -0 "$pgid" 2>/dev/null; do
+    if [ $(($(date +%s) - start)) -ge "$limit" ]; then
+      echo "doc-test: $file: not done after $limit s, stopped" >>"$log"
+      kill -TERM -- "-$pgid" 2>/dev/null || true
+      sleep 2
+      kill -KILL -- "-$pgid" 2>/dev/null || true
+      rc=124
+      break
+    fi
+    sleep 1
+  done
+  wait "$pgid" && rc=${rc:-0} || rc=${rc:-$?}
+  # Whatever the blocks left running in their session goes now.
+  kill -KILL -- "-$pgid" 2>/dev/null || true
+  pgid=""
+  check="check_$(echo "$file" | tr '/.-' '___')"
+  if [ "$rc" -eq 0 ] && declare -F "$check" >/dev/null; then
+    "$check" "$log" 2>>"$log" || rc=1
+  fi
+  # A polling loop's trace lines are shown once.
+  awk '/^\++ / { k = $0; sub(/^\++ \[[0-9]+s\] /, "", k); if (k == p1 || k == p2) next; p2 = p1; p1 = k }
+       { print "  | " $0 }' "$log"
+  elapsed=$(($(date +%s) - start))
+  if [ "$rc" -eq 0 ]; then
+    echo "doc-test: $file passed in $elapsed s"
+    passed=$((passed + 1))
+  else
+    echo "doc-test: $file FAILED (exit $rc) after $elapsed s"
+    failed=$((failed + 1))
+  fi
+done
+echo "doc-test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

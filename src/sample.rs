@@ -10,8 +10,6 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-
 use crate::cache::{write_atomic, Cache};
 use crate::env::Os;
 
@@ -93,6 +91,7 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 #[cfg(unix)]
 fn make_executable(path: &Path) -> anyhow::Result<()> {
+    use anyhow::Context;
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path)
         .with_context(|| format!("cannot read {}", path.display()))?

@@ -1,8 +1,10 @@
 //! Starts the JVM for `kclrs run`. On Unix kclrs stays as its thin parent ([`super::parent`]):
 //! the JVM in a process group of its own so that a terminal's Ctrl-C reaches the daemon's shutdown
 //! hook and not its record processors, every stop signal forwarded to the JVM, Java's exit code
-//! returned (the Node launcher's child process swallowed the signals). Windows: kclrs spawns java,
-//! lets Ctrl-C reach it (the console delivers it to both), waits and exits with Java's code.
+//! returned (the Node launcher's child process swallowed the signals). Windows has no exec: kclrs
+//! spawns java in kclrs's console process group, survives Ctrl-C and Ctrl-Break (the console
+//! delivers them to every process of that group, so the JVM gets them and runs its shutdown
+//! hooks), waits and exits with Java's code (release/check.sh runs that under wine).
 
 use std::process::{Command, ExitCode};
 
@@ -33,8 +35,9 @@ pub fn exec(cmd: &JavaCommand) -> anyhow::Result<ExitCode> {
     super::parent::run(command(cmd), |err| cannot_start(cmd, err))
 }
 
-/// Runs the JVM as a child, ignores Ctrl-C in kclrs (the JVM gets it too and shuts down), and
-/// exits with the JVM's exit code, which may not fit the 0..=255 of `ExitCode`.
+/// Runs the JVM as a child, ignores Ctrl-C and Ctrl-Break in kclrs (ctrlc's handler answers
+/// every console event as handled; the JVM gets the event too and shuts down), and exits with
+/// the JVM's exit code, which may not fit the 0..=255 of `ExitCode`.
 #[cfg(windows)]
 pub fn exec(cmd: &JavaCommand) -> anyhow::Result<ExitCode> {
     use anyhow::Context;

@@ -9,7 +9,10 @@
 //! - forwards SIGINT, SIGTERM, SIGHUP and SIGQUIT (thread dump) to the JVM's pid only, never to
 //!   its group, so the daemon alone decides when processors stop;
 //! - escalates on a second SIGINT or SIGTERM: the JVM ignores more signals once its shutdown hooks
-//!   run, so kclrs kills the JVM's whole group (JVM and processors) with SIGKILL;
+//!   run, so kclrs kills the JVM's whole group (JVM and processors) with SIGKILL. A stop signal
+//!   within [`SAME_STOP`] of the first is the same stop, not a second one: a wrapper that forwards
+//!   signals (npm's `bin/kclrs.js`, `npm start`) passes on the Ctrl-C the terminal already sent
+//!   kclrs itself, milliseconds apart, while a person's second Ctrl-C comes later;
 //! - reaps every child that exits (as PID 1 in a container, orphaned processors end up as its
 //!   children), and exits with the JVM's code (143 after SIGTERM, 130 after SIGINT), or 128+N when
 //!   the JVM died of signal N, as a shell reports it.
@@ -20,6 +23,7 @@
 //! (containers, systemd) take both. Why the parent is needed and its bounds: docs/operations.md.
 
 use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use rustix::process::{Pid, Signal, WaitOptions, WaitStatus};
@@ -32,15 +36,21 @@ pub enum Action {
     Forward(Signal),
     /// Kill the JVM's process group (the JVM and its record processors) with SIGKILL.
     Escalate,
+    /// Nothing: the same stop again, relayed by a wrapper.
+    Ignore,
 }
 
-/// The action for `received` when `stops` stop signals (SIGINT/SIGTERM) were forwarded before.
-pub fn decide(received: Signal, stops: u32) -> Action {
+/// How soon after the first stop signal another one still counts as the same stop.
+pub const SAME_STOP: Duration = Duration::from_millis(500);
+
+/// The action for `received` when the first stop signal (SIGINT/SIGTERM) was forwarded
+/// `since_first` ago (`None`: none yet).
+pub fn decide(received: Signal, since_first: Option<Duration>) -> Action {
     let stop = received == Signal::INT || received == Signal::TERM;
-    if stop && stops > 0 {
-        Action::Escalate
-    } else {
-        Action::Forward(received)
+    match since_first {
+        Some(age) if stop && age < SAME_STOP => Action::Ignore,
+        Some(_) if stop => Action::Escalate,
+        _ => Action::Forward(received),
     }
 }
 
@@ -81,7 +91,7 @@ pub fn run(
             .spawn()
             .map_err(cannot_start)?;
         let jvm = Pid::from_child(&child);
-        let mut stops = 0;
+        let mut first_stop: Option<Instant> = None;
         loop {
             if let Some(status) = reap(jvm)? {
                 return Ok(ExitCode::from(exit_code(status)));
@@ -93,10 +103,11 @@ pub fn run(
                 _ = hup.recv() => Signal::HUP,
                 _ = quit.recv() => Signal::QUIT,
             };
-            match decide(sig, stops) {
+            match decide(sig, first_stop.map(|at| at.elapsed())) {
+                Action::Ignore => {}
                 Action::Forward(sig) => {
                     if sig == Signal::INT || sig == Signal::TERM {
-                        stops += 1;
+                        first_stop = Some(Instant::now());
                         eprintln!(
                             "kclrs: {} forwarded to the MultiLangDaemon (pid {}): its record processors are asked to checkpoint and stop; send it again to kill them now",
                             name(sig),
@@ -149,13 +160,28 @@ mod tests {
 
     #[test]
     fn the_first_stop_is_forwarded_and_the_second_escalates() {
-        assert_eq!(decide(Signal::INT, 0), Action::Forward(Signal::INT));
-        assert_eq!(decide(Signal::TERM, 0), Action::Forward(Signal::TERM));
-        assert_eq!(decide(Signal::INT, 1), Action::Escalate);
-        assert_eq!(decide(Signal::TERM, 1), Action::Escalate);
+        let later = Some(SAME_STOP + Duration::from_millis(1));
+        assert_eq!(decide(Signal::INT, None), Action::Forward(Signal::INT));
+        assert_eq!(decide(Signal::TERM, None), Action::Forward(Signal::TERM));
+        assert_eq!(decide(Signal::INT, later), Action::Escalate);
+        assert_eq!(decide(Signal::TERM, later), Action::Escalate);
         // A hangup or a thread-dump request never kills.
-        assert_eq!(decide(Signal::HUP, 3), Action::Forward(Signal::HUP));
-        assert_eq!(decide(Signal::QUIT, 1), Action::Forward(Signal::QUIT));
+        assert_eq!(decide(Signal::HUP, later), Action::Forward(Signal::HUP));
+        assert_eq!(decide(Signal::QUIT, later), Action::Forward(Signal::QUIT));
+    }
+
+    /// A wrapper relaying the terminal's Ctrl-C that reached kclrs too.
+    #[test]
+    fn a_stop_relayed_right_after_the_first_is_the_same_stop() {
+        assert_eq!(decide(Signal::INT, Some(Duration::ZERO)), Action::Ignore);
+        assert_eq!(
+            decide(Signal::TERM, Some(SAME_STOP - Duration::from_millis(1))),
+            Action::Ignore
+        );
+        assert_eq!(
+            decide(Signal::HUP, Some(Duration::ZERO)),
+            Action::Forward(Signal::HUP)
+        );
     }
 
     /// Real children: a shell exiting with a code, and one killed by a signal.

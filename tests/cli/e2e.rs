@@ -136,6 +136,9 @@ fn java25() -> PathBuf {
 enum Launcher {
     /// `kclrs run` with the sandbox's cache, offline, on the flow's Java.
     Kclrs,
+    /// `kclrs run` as Launcher::Kclrs, but through the npm-installed kclrs
+    /// (`node_modules/.bin/kclrs`) instead of the cargo-built one.
+    Npm(PathBuf),
     /// The `bin/kcl-daemon` of a `kclrs bundle` folder (flow.sh's `bundle` mode).
     Bundle(PathBuf),
 }
@@ -149,6 +152,24 @@ struct Flow {
     launcher: Launcher,
 }
 
+/// The npm-installed kclrs (`node_modules/.bin/kclrs`, bin/kclrs.js starting the platform
+/// package's binary) when `KCLRS_E2E_NPM_KCLRS` names it: `release/check.sh` leaves one in
+/// `KCLRS_CHECK_NPM_PROJECT`. The aws-kcl flow then launches the daemon with it, as a Node user
+/// would, and flow.sh checks that SIGTERM to node and Ctrl-C to node's group reach the JVM (its
+/// grandchild) once.
+fn npm_kclrs() -> Launcher {
+    let Some(path) = std::env::var_os("KCLRS_E2E_NPM_KCLRS").map(PathBuf::from) else {
+        return Launcher::Kclrs;
+    };
+    assert!(
+        path.is_file(),
+        "KCLRS_E2E_NPM_KCLRS={}: no such file; hint: run `bash release/check.sh OUTDIR` with \
+         KCLRS_CHECK_NPM_PROJECT=DIR and point it at DIR/node_modules/.bin/kclrs",
+        path.display()
+    );
+    Launcher::Npm(path)
+}
+
 /// Runs one flow with the sandbox's cache (already filled by `download-jars`), offline; returns
 /// whether it printed its OK line, with the seconds it took.
 fn run_flow(sb: &Sandbox, flow: &Flow) -> (bool, f64) {
@@ -158,7 +179,7 @@ fn run_flow(sb: &Sandbox, flow: &Flow) -> (bool, f64) {
     let mut cmd = Command::new("bash");
     cmd.arg(repo.join("tests/e2e").join(flow.script)).arg(&dir);
     match &flow.launcher {
-        Launcher::Kclrs => {
+        Launcher::Kclrs | Launcher::Npm(_) => {
             match flow.script {
                 "flow.sh" => {
                     cmd.arg("kclrs");
@@ -169,8 +190,11 @@ fn run_flow(sb: &Sandbox, flow: &Flow) -> (bool, f64) {
                 }
                 _ => {}
             }
-            cmd.arg(BIN)
-                .arg("--cache-dir")
+            match &flow.launcher {
+                Launcher::Npm(npm) => cmd.arg(npm).env("KCLRS_E2E_WRAPPER", "node"),
+                _ => cmd.arg(BIN),
+            };
+            cmd.arg("--cache-dir")
                 .arg(sb.cache())
                 .arg("--offline")
                 .arg("--java")
@@ -195,7 +219,15 @@ fn run_flow(sb: &Sandbox, flow: &Flow) -> (bool, f64) {
     let out = cmd.output().expect("bash runs");
     let text = format!("{}{}", stdout(&out), stderr(&out));
     let ok = out.status.success() && text.contains(&format!("e2e: OK ({})", flow.label));
-    eprintln!("---- e2e flow {} ----\n{text}", flow.label);
+    let launcher = match &flow.launcher {
+        Launcher::Kclrs => Path::new(BIN),
+        Launcher::Npm(path) | Launcher::Bundle(path) => path.as_path(),
+    };
+    eprintln!(
+        "---- e2e flow {} (kclrs: {}) ----\n{text}",
+        flow.label,
+        launcher.display()
+    );
     if !ok {
         eprintln!(
             "e2e flow {} FAILED ({}); the sandbox goes away with the test, so its logs end here:\n{}",
@@ -311,7 +343,7 @@ fn kclrs_runs_the_real_daemon_with_official_processors_and_rolling_restarts_on_l
                     format!("NODE_PATH={}", node_modules.display()),
                 ),
             ],
-            launcher: Launcher::Kclrs,
+            launcher: npm_kclrs(),
         },
         Flow {
             label: "rolling",

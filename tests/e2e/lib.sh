@@ -17,11 +17,13 @@ lap() {
 
 # jvm_of PID: the pid of the JVM that PID runs: PID itself when it is java (plain java, or a
 # launcher that exec'd it), else its child running java (`kclrs run` stays the JVM's parent).
+# Under a wrapper (npm's bin/kclrs.js: node, then kclrs, then java) the grandchild.
 jvm_of() {
-  local pid=$1 c
+  local pid=$1 depth=${2:-0} c
   [ "$(basename "$(readlink "/proc/$pid/exe" 2>/dev/null)")" = java ] && { echo "$pid"; return 0; }
+  [ "$depth" -lt 2 ] || return 1
   for c in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
-    [ "$(basename "$(readlink "/proc/$c/exe" 2>/dev/null)")" = java ] && { echo "$c"; return 0; }
+    jvm_of "$c" $((depth + 1)) && return 0
   done
   return 1
 }
@@ -69,6 +71,11 @@ start_emulators() {
 # that unique path). Sets stop_secs (signal to exit) and hook_secs (signal to the hook's end).
 stop_checked() {
   local name=$1 pid=$2 log=$3 output=$4 how=${5:-term} shards=${6:-} rc=0 i exe jvm want t0 asked
+  if [ -n "${KCLRS_E2E_WRAPPER:-}" ]; then
+    exe=$(readlink "/proc/$pid/exe" || true)
+    [ "${exe##*/}" = "$KCLRS_E2E_WRAPPER" ] || fail "$name: pid $pid runs '$exe', not the wrapper $KCLRS_E2E_WRAPPER"
+    echo "e2e: $name: launcher pid $pid runs the wrapper $exe" >&2
+  fi
   if ! jvm=$(jvm_of "$pid"); then
     # Signalled by the caller together with others: this one may be gone already.
     [ "$how" = sent ] || fail "$name: no JVM found for pid $pid ($(readlink "/proc/$pid/exe" || true))"

@@ -172,8 +172,13 @@ tool wait-output --put "$work/put.jsonl" "${outputs[@]/#/--output=}" --match seq
   --pid "${wpid[worker-b]}" >/dev/null || fail "records missing from the outputs"
 lap "every record processed"
 sent_at=$(date +%s.%N)
-for w in worker-b worker-c; do kill -TERM "${wpid[$w]}"; done
+declare -A log_at
 for w in worker-b worker-c; do
+  log_at[$w]=$(stat -c %s "$work/$w.${run[$w]}.log")
+  kill -TERM "${wpid[$w]}"
+done
+for w in worker-b worker-c; do
+  sent_offset=${log_at[$w]}
   stop_checked "$w.${run[$w]} (final)" "${wpid[$w]}" "$work/$w.${run[$w]}.log" "$work/$w.${run[$w]}.tsv" sent
 done
 lap "final SIGTERM to all three"

@@ -3,9 +3,10 @@
 // installed as one of the optionalDependencies (it skips those whose os/cpu/libc do not match),
 // so nothing is downloaded at install time and there is no postinstall script.
 // Node cannot exec, so this process stays as the binary's parent: it forwards the signals a
-// supervisor sends (SIGTERM, SIGINT, SIGHUP, SIGQUIT) to the child, which for `kclrs run` is the
-// JVM itself (kclrs execs java), and ends the way the child ended: same exit code, or killed by
-// the same signal, so `143` after a SIGTERM reaches whoever started `npx kclrs`.
+// supervisor sends (SIGTERM, SIGINT, SIGHUP, SIGQUIT) to the child (for `kclrs run`, kclrs passes
+// them to the JVM), and ends the way the child ended: same exit code, or killed by the same
+// signal, so `143` after a SIGTERM reaches whoever started `npx kclrs`. A terminal's Ctrl-C
+// reaches kclrs directly too; kclrs counts the copy relayed here as the same stop.
 "use strict";
 
 const { spawn } = require("child_process");

@@ -71,7 +71,8 @@ start_emulators() {
 # that unique path). The log checks read LOG from where it ended at the signal ($sent_offset for
 # `sent`): what came before is the run, not its stop (a traceback there, e.g. amazon_kclpy's sample
 # failing a checkpoint during the leader's lease handoff, is reported as a note). Sets stop_secs
-# (signal to exit) and hook_secs (signal to the hook's end).
+# (signal to exit) and hook_secs (signal to the hook's end). With KCLRS_E2E_WRAPPER=NAME (npm's
+# bin/kclrs.js: NAME=node) PID must run NAME; the JVM is then its grandchild (node, kclrs, java).
 stop_checked() {
   local name=$1 pid=$2 log=$3 output=$4 how=${5:-term} shards=${6:-} rc=0 i exe jvm want t0 asked
   if [ -n "${KCLRS_E2E_WRAPPER:-}" ]; then

@@ -23,7 +23,7 @@ work=${BENCH_DIR:-${TMPDIR:-/tmp}/kclrs-first-run}
 runs=${RUNS:-5}
 rtt=${RTT_MS:-20}
 rm -rf "$work"
-mkdir -p "$work/maven/bin" "$work/maven/lib"
+mkdir -p "$work"
 
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
@@ -39,24 +39,7 @@ for _ in $(seq 50); do
 done
 
 # --- the fake Maven installation ----------------------------------------------------------------
-cat >"$work/maven/bin/mvn" <<EOF
-#!/bin/sh
-touch '$work/mvn-ran'
-exit 1
-EOF
-chmod +x "$work/maven/bin/mvn"
-python3 - "$work/maven/lib/maven-model-builder-3.9.9.jar" "$url" <<'PY'
-import sys, zipfile
-jar, url = sys.argv[1], sys.argv[2]
-pom = f"""<?xml version="1.0" encoding="UTF-8"?>
-<project><modelVersion>4.0.0</modelVersion>
-<repositories><repository><id>central</id><name>Central Repository</name><url>{url}</url>
-<layout>default</layout><snapshots><enabled>false</enabled></snapshots></repository></repositories>
-</project>
-"""
-with zipfile.ZipFile(jar, "w", zipfile.ZIP_DEFLATED) as z:
-    z.writestr("org/apache/maven/model/pom-4.0.0.xml", pom)
-PY
+bash "$here/../tests/e2e/fake-maven.sh" "$work/maven" "$url"
 
 # --- the two runs -------------------------------------------------------------------------------
 # One cold download on a fresh HOME and cache; prints its wall time in seconds.
@@ -76,7 +59,7 @@ median() { python3 -c "import statistics,sys; print(f'{statistics.median(map(flo
 default=() configured=()
 for run in $(seq "$runs"); do
   default+=("$(cold)")
-  [ ! -e "$work/mvn-ran" ] || { echo "bench: the fake mvn ran: the default path did not use the super POM" >&2; exit 1; }
+  [ ! -e "$work/maven/mvn-ran" ] || { echo "bench: the fake mvn ran: the default path did not use the super POM" >&2; exit 1; }
   configured+=("$(cold --repository "$url")")
 done
 d=$(median "${default[@]}")

@@ -11,7 +11,14 @@
 #                      there instead of ~/.cargo/bin, and the blocks' `kclrs` is that one;
 #   CARGO_TARGET_DIR   the checkout's target/, so `cargo install` reuses the release build;
 #   KCLRS_CACHE_DIR    a new, empty cache, so the walkthrough starts from nothing;
-#   /tmp/kcl-local     removed first (the walkthrough's folder).
+#   /tmp/kcl-local     removed first (the walkthrough's folder);
+#   HOME               a new, empty one (no ~/.m2 of this machine's; CARGO_HOME and RUSTUP_HOME
+#                      stay the real ones, so `cargo install` has its toolchain and registry);
+#   `mvn` on PATH      a stand-in Maven installation (tests/e2e/fake-maven.sh) whose super POM's
+#                      central is a loopback server of tests/prepare.sh's artifacts: the blocks'
+#                      "nothing configured" `kclrs download-jars` reads its central from there,
+#                      as on a reader's machine it reads the real one, and no test leaves the
+#                      machine; the checks require that central named and that mvn never ran.
 # After a file's blocks, check_<file> (below) asserts what the doc tells the reader to expect.
 #
 # Usage: bash tests/docs/run-blocks.sh [FILE...]   (default: README.md docs/*.md)
@@ -30,9 +37,35 @@ cleanup() {
     kill -KILL -- "-$pgid" 2>/dev/null || true
   fi
   [ -s /tmp/kcl-local/emulators.env ] && bash tests/e2e/emulators.sh stop /tmp/kcl-local >/dev/null 2>&1 || true
+  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+m2=${KCLRS_TEST_M2:-$HOME/.cache/kclrs-test/m2}
+[ -d "$m2/software/amazon/kinesis" ] ||
+  { echo "doc-test: no Maven artifacts in $m2; hint: run \`bash tests/prepare.sh\` first" >&2; exit 1; }
+python3 -u -m http.server --bind 127.0.0.1 --directory "$m2" 0 >"$work/server.log" 2>&1 &
+server_pid=$!
+port=
+for _ in $(seq 100); do
+  port=$(sed -n 's/^Serving HTTP on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$work/server.log")
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+[ -n "$port" ] || { cat "$work/server.log" >&2; echo "doc-test: the loopback repository did not start" >&2; exit 1; }
+central=http://127.0.0.1:$port/
+bash tests/e2e/fake-maven.sh "$work/maven" "$central"
+
+# Every file's log must show the loopback central, and the stand-in mvn must not have run.
+check_sources() {
+  local log=$1
+  if grep -q 'kclrs download-jars' "$log" && ! grep -qF "from central ($central" "$log"; then
+    echo "download-jars did not name the loopback central $central" >&2
+    return 1
+  fi
+  [ ! -e "$work/maven/mvn-ran" ] || { echo "mvn ran" >&2; return 1; }
+}
 
 # The walkthrough processed records and stopped cleanly.
 check_docs_getting_started_md() {
@@ -66,14 +99,16 @@ for file in "${files[@]}"; do
     if [ "$explicit" -eq 1 ]; then echo "doc-test: $file has no marked block" >&2; failed=$((failed + 1)); fi
     continue
   fi
-  rm -rf /tmp/kcl-local "$work/cache" "$work/cargo"
+  rm -rf /tmp/kcl-local "$work/cache" "$work/cargo" "$work/home"
+  mkdir -p "$work/home"
   log="$work/$(basename "$script" .sh).log"
   echo "doc-test: $file ($n block(s))"
   start=$(date +%s)
   # Job control (the walkthrough's `kill %1`) needs no terminal; setsid makes bash the leader
   # of a new session, so everything the blocks start is ended with it.
-  env CARGO_INSTALL_ROOT="$work/cargo" PATH="$work/cargo/bin:$PATH" \
-    CARGO_TARGET_DIR="$repo/target" KCLRS_CACHE_DIR="$work/cache" \
+  env CARGO_INSTALL_ROOT="$work/cargo" PATH="$work/cargo/bin:$work/maven/bin:$PATH" \
+    CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" \
+    HOME="$work/home" CARGO_TARGET_DIR="$repo/target" KCLRS_CACHE_DIR="$work/cache" \
     setsid bash -euo pipefail -x "$script" >"$log" 2>&1 </dev/null &
   pgid=$!
   rc=""
@@ -96,6 +131,7 @@ for file in "${files[@]}"; do
   if [ "$rc" -eq 0 ] && declare -F "$check" >/dev/null; then
     "$check" "$log" 2>>"$log" || rc=1
   fi
+  if [ "$rc" -eq 0 ]; then check_sources "$log" 2>>"$log" || rc=1; fi
   # A polling loop's trace lines are shown once.
   awk '/^\++ / { k = $0; sub(/^\++ \[[0-9]+s\] /, "", k); if (k == p1 || k == p2) next; p2 = p1; p1 = k }
        { print "  | " $0 }' "$log"

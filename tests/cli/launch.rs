@@ -740,7 +740,8 @@ fn sigint_to_the_process_group_reaches_only_the_jvm_and_a_second_one_kills() {
     let mut err = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
     assert_eq!(
-        err.matches("kclrs: SIGINT forwarded to the MultiLangDaemon").count(),
+        err.matches("kclrs: SIGINT forwarded to the MultiLangDaemon")
+            .count(),
         1,
         "{err}"
     );

@@ -66,8 +66,11 @@ bash tests/e2e/fake-maven.sh "$work/maven" "$central"
 # Every file's log must show the loopback central, and the stand-in mvn must not have run.
 check_sources() {
   local log=$1
-  if grep -q 'kclrs download-jars' "$log" && ! grep -qF "from central ($central" "$log"; then
-    echo "download-jars did not name the loopback central $central" >&2
+  local other
+  other=$(grep -o 'central ([a-z]*://[^,)]*' "$log" | grep -vF "central ($central" | head -n 1 || true)
+  [ -z "$other" ] || { echo "a central other than the loopback one was named: $other" >&2; return 1; }
+  if grep -q '^fetching ' "$log" && ! grep -qF "from central ($central" "$log"; then
+    echo "a download did not name the loopback central $central" >&2
     return 1
   fi
   [ ! -e "$work/maven/mvn-ran" ] || { echo "mvn ran" >&2; return 1; }

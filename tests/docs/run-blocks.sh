@@ -18,7 +18,9 @@
 #                      this machine cannot serve, replaced in the extracted script (the run fails
 #                      if the text is no longer in the doc);
 #   HOME               a new, empty one (no ~/.m2 of this machine's; CARGO_HOME and RUSTUP_HOME
-#                      stay the real ones, so `cargo install` has its toolchain and registry);
+#                      stay the real ones, so `cargo install` has its toolchain and registry, and
+#                      KCLRS_TEST_E2E the real folder, so tests/e2e/install.sh downloads the
+#                      official libraries once, not per file);
 #   `mvn` on PATH      a stand-in Maven installation (tests/e2e/fake-maven.sh) whose super POM's
 #                      central is a loopback server of tests/prepare.sh's artifacts: the blocks'
 #                      "nothing configured" `kclrs download-jars` reads its central from there,
@@ -155,6 +157,7 @@ for file in "${files[@]}"; do
   # of a new session, so everything the blocks start is ended with it.
   env CARGO_INSTALL_ROOT="$work/cargo" PATH="$work/cargo/bin:$work/maven/bin:$PATH" \
     CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" \
+    KCLRS_TEST_E2E="${KCLRS_TEST_E2E:-$HOME/.cache/kclrs-test/e2e}" \
     HOME="$work/home" CARGO_TARGET_DIR="$repo/target" KCLRS_CACHE_DIR="$work/cache" \
     setsid bash -euo pipefail -x "$script" >"$log" 2>&1 </dev/null &
   pgid=$!

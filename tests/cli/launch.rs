@@ -603,8 +603,9 @@ fn run_execs_the_jvm_with_the_arguments_and_returns_its_exit_code() {
     ]
     .join(":");
     let rec = record(&fx.out);
+    assert!(rec[1].starts_with("ppid="), "{rec:?}");
     assert_eq!(
-        rec[1..],
+        rec[2..],
         [
             format!("cwd={}", s(&work)),
             format!("classpath={classpath}"),

@@ -112,15 +112,9 @@ done
 step "auditwheel, GLIBC <= 2.17, musl static, no build paths"
 
 # --- 3. the Linux binaries run the suite (aarch64 under qemu) ----------------------------------
-python3 -u -m http.server --bind 127.0.0.1 --directory "$m2" 0 >"$work/server.log" 2>&1 &
-server_pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/^Serving HTTP on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$work/server.log")
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$work/server.log" >&2; fail "the loopback repository did not start"; }
+# shellcheck source=tests/e2e/loopback-repo.sh
+. "$root/tests/e2e/loopback-repo.sh"
+start_loopback_repo "$m2" "$work/server.log" || { fail "the loopback repository did not start"; }
 repo_url=http://127.0.0.1:$port/
 jars=$(grep -c '^\[\[artifact\]\]' "$root/jars.lock" || true)
 [ "$jars" -gt 0 ] || jars=$(grep -c 'sha256' "$root/jars.lock")
@@ -173,7 +167,7 @@ PY
 corrupt_then_verify() {
   local label=$1 folder=$2 cache=$3 jar
   shift 3
-  jar=$(find "$folder" -name '*.jar' | LC_ALL=C sort | head -1)
+  jar=$(find "$folder" -name '*.jar' | LC_ALL=C sort | sed -n 1p)  # not head: sort would get SIGPIPE (pipefail)
   [ -n "$jar" ] || fail "$label: no jar in $folder"
   chmod u+w "$jar" && printf 'x' >>"$jar"
   expect_rc "$label verify (corrupted)" 6 "$@" verify --cache-dir "$cache"

@@ -53,15 +53,9 @@ trap cleanup EXIT
 m2=${KCLRS_TEST_M2:-$HOME/.cache/kclrs-test/m2}
 [ -d "$m2/software/amazon/kinesis" ] ||
   { echo "doc-test: no Maven artifacts in $m2; hint: run \`bash tests/prepare.sh\` first" >&2; exit 1; }
-python3 -u -m http.server --bind 127.0.0.1 --directory "$m2" 0 >"$work/server.log" 2>&1 &
-server_pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/^Serving HTTP on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$work/server.log")
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$work/server.log" >&2; echo "doc-test: the loopback repository did not start" >&2; exit 1; }
+# shellcheck source=tests/e2e/loopback-repo.sh
+. tests/e2e/loopback-repo.sh
+start_loopback_repo "$m2" "$work/server.log" || { echo "doc-test: the loopback repository did not start" >&2; exit 1; }
 central=http://127.0.0.1:$port/
 bash tests/e2e/fake-maven.sh "$work/maven" "$central"
 

@@ -164,16 +164,9 @@ cmp -s "$work/version.out" "$work/pym-version.out" || fail "python -m kclrs --ve
 ok java "${kclrs[@]}" java
 grep -q '^Using .* (Java [0-9]' "$work/java.out" || { cat "$work/java.out" >&2; fail "kclrs java chose no Java"; }
 
-# Loopback repository: port 0 lets the kernel pick a free port; http.server prints it.
-"$venv/bin/python" -u -m http.server --bind 127.0.0.1 --directory "$m2" 0 >"$work/server.log" 2>&1 &
-server_pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/^Serving HTTP on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$work/server.log")
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$work/server.log" >&2; fail "the loopback repository did not start"; }
+# shellcheck source=tests/e2e/loopback-repo.sh
+. "$root/tests/e2e/loopback-repo.sh"
+start_loopback_repo "$m2" "$work/server.log" "$venv/bin/python" || { fail "the loopback repository did not start"; }
 t=$(now)
 ok download "${kclrs[@]}" download-jars --repository "http://127.0.0.1:$port/" --no-mvn --no-local-repo --json
 download_time=$(elapsed "$t")

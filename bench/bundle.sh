@@ -12,7 +12,8 @@
 # Every start uses a new application name (a fresh lease table), so each does the same work.
 # Env: KCLRS_BIN (default target/release/kclrs, built if absent), KCLRS_TEST_M2, BENCH_JAVA
 # (default /usr/lib/jvm/java-17-openjdk-amd64), BENCH_DIR (default $TMPDIR/kclrs-bundle-bench,
-# wiped first), RUNS (default 3).
+# wiped first), RUNS (default 3), VARIANTS (default "jdk jdk-noshare bundle"; jdk comes first, the
+# others are compared with it).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -106,7 +107,7 @@ one() {
   echo "bench: $variant run $n: $(tail -n1 "$results" | cut -f2) s CPU, $(tail -n1 "$results" | cut -f3) KiB peak RSS" >&2
 }
 for ((r = 1; r <= runs; r++)); do
-  for v in jdk jdk-noshare bundle; do one "$v" "$r"; done
+  for v in ${VARIANTS:-jdk jdk-noshare bundle}; do one "$v" "$r"; done
 done
 python3 - "$results" <<'PY'
 import statistics, sys
@@ -117,7 +118,7 @@ for v, cpu, rss in rows:
 base = statistics.median(c for c, _ in by["jdk"])
 print("bench: JVM CPU and peak RSS to the first record, median of %d" % len(by["jdk"]))
 print("%-12s %10s %12s %14s" % ("variant", "CPU s", "peak RSS MiB", "CPU vs jdk"))
-for v in ("jdk", "jdk-noshare", "bundle"):
+for v in [v for v in ("jdk", "jdk-noshare", "bundle") if v in by]:
     cpu = statistics.median(c for c, _ in by[v])
     rss = statistics.median(r for _, r in by[v]) / 1024
     print("%-12s %10.2f %12.1f %+13.0f%%" % (v, cpu, rss, 100 * (cpu - base) / base))

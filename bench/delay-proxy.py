@@ -2,13 +2,17 @@
 direction, emulating a distant repository in user space (no netem needed). With MBIT, each
 direction is also one shared link of that rate: chunks of all connections are sent one after
 another at that rate (first come, first served), and a connection reads its next chunk only once
-its previous one is on the wire, so the server sees backpressure as over a real slow link and the
-queue stays short (a small answer waits behind at most one chunk per busy connection).
+its previous one is nearly on the wire (2 ms ahead), so the server sees backpressure as over a
+real slow link and the queue stays short (a small answer waits behind at most about 2 ms of data
+per busy connection).
 Usage: python3 bench/delay-proxy.py LISTEN_PORT TARGET_PORT RTT_MS [MBIT]"""
 import asyncio
 import sys
 
 CHUNK = 16384
+# How far ahead of the link a connection may read. Without it one connection got about half of a
+# 200 Mbit link: each chunk's wait ended a timer tick late (epoll's 1 ms), idling the link.
+LEAD = 0.002
 
 
 class Link:
@@ -37,8 +41,10 @@ async def pump(reader, writer, delay, link):
             while chunk := await reader.read(CHUNK):
                 sent = link.send(loop.time(), len(chunk))
                 queue.put_nowait((sent + delay, chunk))
-                # Backpressure: the next chunk is read once this one is on the wire.
-                await asyncio.sleep(max(0.0, sent - loop.time()))
+                # Backpressure: the next chunk is read once this one is nearly on the wire
+                # (LEAD before), so the link never idles for a timer's granularity between two
+                # chunks of one connection.
+                await asyncio.sleep(max(0.0, sent - loop.time() - LEAD))
         except ConnectionError:
             pass
         queue.put_nowait((loop.time() + delay, b""))

@@ -12,6 +12,10 @@
 # Each profile: RUNS (default 3) cold locks, each checked byte for byte against jars.lock, their
 # median, the requests of a run, and the ratio to the jar bytes' link time (their size at the link
 # rate); then the warm re-lock (same cache, same remote) with its request count, which must be 0.
+# Each profile runs per protocol of PROTOCOLS (default "http1 h2"): `http1` is plain http:// to
+# nginx (HTTP/1.1, one request per connection at a time); `h2` is https:// to the same nginx with
+# `http2` on (ALPN, a self-signed certificate kclrs trusts through SSL_CERT_FILE), the way public
+# and company repositories answer.
 # Usage: bash bench/lock.sh   (builds the release binary first; needs nginx; the warm-local
 # section needs hyperfine and is skipped without it; COLD_ONLY=1 skips it too; LOCK_FLAGS adds
 # flags to every cold lock, e.g. LOCK_FLAGS="--jobs 16")
@@ -51,14 +55,22 @@ cat > "$ga_dir/maven-metadata.xml" <<XML
 XML
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
+tls_port=$(free_port)
+mkdir -p "$work/tls"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 -addext basicConstraints=critical,CA:FALSE \
+  -keyout "$work/tls/key.pem" -out "$work/tls/cert.pem" 2>/dev/null
+export SSL_CERT_FILE=$work/tls/cert.pem
 log=$work/nginx/logs/access.log
 mkdir -p "$work/nginx/logs"
 { [ "$(id -u)" = 0 ] && echo "user root;"
   echo "worker_processes 2; daemon off; pid $work/nginx/nginx.pid; error_log $work/nginx/logs/error.log;"
   echo "events { worker_connections 1024; }"
-  echo "http { log_format short '\$status \$uri'; access_log $log short; sendfile on; keepalive_requests 100000;"
+  echo "http { log_format short '\$status \$uri \$server_protocol \$msec \$request_time \$body_bytes_sent'; access_log $log short; sendfile on; keepalive_requests 100000;"
   for t in client_body proxy fastcgi uwsgi scgi; do echo " ${t}_temp_path $work/nginx/$t;"; done
-  echo " server { listen 127.0.0.1:$port; root $served; } }"; } > "$work/nginx/nginx.conf"
+  echo " server { listen 127.0.0.1:$port; root $served; }"
+  echo " server { listen 127.0.0.1:$tls_port ssl http2; root $served; http2_max_concurrent_streams 128;"
+  echo "   ssl_certificate $work/tls/cert.pem; ssl_certificate_key $work/tls/key.pem; } }"; } > "$work/nginx/nginx.conf"
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" & pids+=($!)
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/${ga_dir#"$served"/}/maven-metadata.xml" >/dev/null && break; sleep 0.1; done
 jar_bytes=$(sed -n 's/^size = //p' "$here/jars.lock" | paste -sd+ | bc)
@@ -81,39 +93,71 @@ one() {
   sleep 0.2 # nginx writes its log line after the response
   cmp -s "$work/out.lock" "$here/jars.lock" || { echo "bench: the lock differs from jars.lock" >&2; exit 1; }
   tail -n +"$((before + 1))" "$log" > "$work/run.log"
-  python3 - "$label" "$t0" "$t1" "$json" "$work/run.log" <<'PY'
+  python3 - "$label" "$t0" "$t1" "$json" "$work/run.log" "${rtt:-0}" "${mbit:-0}" <<'PY'
 import collections, json, sys
 label, t0, t1, summary, log = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), json.loads(sys.argv[4]), sys.argv[5]
+rtt, mbit = float(sys.argv[6]) / 1000, float(sys.argv[7])
 kinds = collections.Counter()
+protocols = collections.Counter()
+jars = []
+
+
+def bound():
+    # The earliest any lock could end given when its jars were asked for: from each jar's
+    # request on, the bytes of it and of every later-asked jar still have to cross the link,
+    # then half a round trip to arrive (hashing and writing the lock are left out).
+    rate = mbit * 1e6 / 8
+    jars.sort()
+    left, best = sum(b for _, b in jars), 0.0
+    for asked, size in jars:
+        best = max(best, asked + left / rate)
+        left -= size
+    return f"; bound {best + rtt / 2 - t0:.2f} s, first jar asked at {jars[0][0] - t0:.2f} s"
+
+
 for line in open(log):
-    status, uri = line.split()
+    status, uri, protocol, done, took, sent = line.split()
+    if uri.endswith(".jar") and status == "200":
+        # When the server had the request (nginx's clock is this machine's, as date's is).
+        jars.append((float(done) - float(took), int(sent)))
+    protocols[protocol] += 1
     kind = "404" if status == "404" else uri.rsplit(".", 1)[-1]
     kinds[kind if kind in ("404", "pom", "jar", "sha1", "xml") else "other"] += 1
 print(f"{label:<24} {t1 - t0:7.2f} s  requests {sum(kinds.values()):4d} "
       f"(pom {kinds['pom']}, jar {kinds['jar']}, sha1 {kinds['sha1']}, metadata {kinds['xml']}, "
-      f"404 {kinds['404']}, other {kinds['other']})  {summary['levels']} levels, "
-      f"{summary['fetch_rounds']} POM/metadata rounds, {summary['poms']} POMs, {summary['artifacts']} jars")
+      f"404 {kinds['404']}, other {kinds['other']}; {', '.join(sorted(protocols))})  {summary['levels']} levels, "
+      f"{summary['fetch_rounds']} POM/metadata rounds, {summary['poms']} POMs, {summary['artifacts']} jars"
+      + (bound() if jars and mbit else ""))
 PY
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 summary=()
 for profile in ${PROFILES:-40:200 100:50}; do
+for protocol in ${PROTOCOLS:-http1 h2}; do
   rtt=${profile%%:*} mbit=${profile##*:}
   proxy_port=$(free_port)
-  python3 "$here/bench/delay-proxy.py" "$proxy_port" "$port" "$rtt" "$mbit" & proxy=$!
+  case $protocol in
+    http1) target=$port scheme=http ;;
+    h2) target=$tls_port scheme=https ;;
+    *) echo "bench: unknown protocol $protocol (http1 or h2)" >&2; exit 1 ;;
+  esac
+  python3 "$here/bench/delay-proxy.py" "$proxy_port" "$target" "$rtt" "$mbit" & proxy=$!
   pids+=($proxy)
   sleep 0.5
-  url="http://127.0.0.1:$proxy_port/"
-  echo "== $rtt ms RTT, $mbit Mbit/s =="
+  url="$scheme://127.0.0.1:$proxy_port/"
+  echo "== $rtt ms RTT, $mbit Mbit/s, $protocol =="
   : > "$work/times"
+  : > "$work/bounds"
   for run in $(seq "${RUNS:-3}"); do
     rm -rf "$work/cold" "$work/out.lock"
     one "cold (run $run)" "$url" "$work/cold" \
       --kcl-version latest --exclude com.palantir.javapoet:javapoet | tee "$work/line"
     sed -n 's/^.* \([0-9.]*\) s  requests.*$/\1/p' "$work/line" >> "$work/times"
+    sed -n 's/^.*; bound \([0-9.]*\) s.*$/\1/p' "$work/line" >> "$work/bounds"
     requests=$(sed -n 's/^.*requests *\([0-9]*\) .*$/\1/p' "$work/line")
   done
   cold=$(median < "$work/times")
+  bound=$(median < "$work/bounds")
   # The resolution alone (POMs, parents, BOMs; no jars): `lock --check` of jars.lock into an
   # empty cache. Its time is the chain of POM round trips the jars can hide behind.
   : > "$work/chain"
@@ -142,12 +186,13 @@ for profile in ${PROFILES:-40:200 100:50}; do
   warm=$(median < "$work/warm")
   kill "$proxy"
   summary+=("$(python3 -c "
-b, mbit, cold, rtt, chain = $jar_bytes, $mbit, $cold, $rtt, $chain
+b, mbit, cold, rtt, chain, bound = $jar_bytes, $mbit, $cold, $rtt, $chain, $bound
 link = b * 8 / (mbit * 1e6)
-print(f'| {rtt} ms / {mbit} Mbit | {cold:.2f} s | {link:.2f} s | {cold / link:.2f}x | {chain:.2f} s | {cold / max(link, chain):.2f}x | $requests | ${warm} s, 0 requests |')")")
+print(f'| {rtt} ms / {mbit} Mbit | $protocol | {cold:.2f} s | {link:.2f} s | {cold / link:.2f}x | {chain:.2f} s | {bound:.2f} s | {cold / bound:.2f}x | $requests | ${warm} s, 0 requests |')")")
+done
 done
 echo "load after the cold runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| link | kclrs lock, cold (median of ${RUNS:-3}) | jar bytes at link rate | ratio | resolve only (lock --check, cold) | ratio to max(jar bytes, resolve) | requests | warm re-lock (median) |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| link | protocol | kclrs lock, cold (median of ${RUNS:-3}) | jar bytes at link rate | ratio | resolve only (lock --check, cold) | bound from the jars' ask times | ratio to it | requests | warm re-lock (median) |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${summary[@]}"

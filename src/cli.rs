@@ -428,7 +428,8 @@ pub struct SourceArgs {
     /// Local Maven repository to read instead of the one Maven's settings name.
     #[arg(long, value_name = "DIR")]
     pub maven_repo_local: Option<PathBuf>,
-    /// Number of parallel downloads, 1..=64.
+    /// Number of parallel downloads (connections per remote), 1..=64; over HTTP/2, which carries
+    /// many requests on one connection, `lock` keeps 8 times as many requests in flight.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
 }

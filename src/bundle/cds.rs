@@ -8,6 +8,12 @@
 //!    no class has been loaded for [`QUIET`];
 //! 2. `java -Xshare:dump` of that class list, with exactly the classpath `bin/kcl-daemon` uses.
 //!
+//! The training run never reaches the record path (no lease is taken, no record read, no
+//! processor started), which is a third of what a real start loads before its first record. So
+//! the list it writes is completed with [`RECORD_PATH`], the classes a real run on the local
+//! emulators loaded that the training run did not — the way the JDK ships the class list of its
+//! own default archive, made from a run of a training program.
+//!
 //! On Java 17 an archive maps only while every classpath jar is at the path it had when dumped,
 //! so step 2 runs after the bundle is in its final place ([`super::build`]).
 
@@ -29,6 +35,15 @@ const QUIET: Duration = Duration::from_secs(3);
 const MIN_RUN: Duration = Duration::from_secs(4);
 /// …and at the latest after this.
 const MAX_RUN: Duration = Duration::from_secs(60);
+
+/// The record path's classes (`record-path.classlist`: its header says where they come from;
+/// `tests/e2e/record-path.sh` makes it again).
+const RECORD_PATH: &str = include_str!("record-path.classlist");
+
+/// The line between the training run's class list and what [`complete_list`] adds: what comes
+/// before it is the training run's own output.
+pub const RECORD_PATH_MARK: &str =
+    "# kclrs: the record path (classes a real run loads, training did not)";
 
 /// Properties of the training run when the user gives none: what the daemon needs to start.
 const DEFAULT_PROPERTIES: &str = "\
@@ -205,6 +220,42 @@ fn tail(path: &Path) -> String {
     lines[lines.len().saturating_sub(10)..].join("\n  ")
 }
 
+/// `training` (a class list the JVM wrote) followed by the classes of `extra` it does not name:
+/// the text and how many were added. `@` lines (lambda and method-handle entries) of `extra` are
+/// not taken: they are long, tied to one JDK build, and measured not to matter (docs/bundle.md).
+pub fn merge_lists(training: &str, extra: &str) -> (String, usize) {
+    let class = |line: &str| -> Option<String> {
+        let name = line.split_whitespace().next()?;
+        (!line.starts_with(['#', '@'])).then(|| name.to_string())
+    };
+    let mut known: std::collections::HashSet<String> = training.lines().filter_map(class).collect();
+    let mut text = training.to_string();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(RECORD_PATH_MARK);
+    text.push('\n');
+    let mut added = 0;
+    for name in extra.lines().filter_map(class) {
+        if known.insert(name.clone()) {
+            text.push_str(&name);
+            text.push('\n');
+            added += 1;
+        }
+    }
+    (text, added)
+}
+
+/// Completes the training run's class list at `list` with [`RECORD_PATH`]; returns how many
+/// classes were added.
+pub fn complete_list(list: &Path) -> anyhow::Result<usize> {
+    let training =
+        std::fs::read_to_string(list).with_context(|| format!("cannot read {}", list.display()))?;
+    let (text, added) = merge_lists(&training, RECORD_PATH);
+    std::fs::write(list, text).with_context(|| format!("cannot write {}", list.display()))?;
+    Ok(added)
+}
+
 /// `java -Xshare:dump` of `list` into `archive` for exactly `classpath`.
 pub fn dump(
     java: &Path,
@@ -259,6 +310,40 @@ mod tests {
         assert_eq!(
             props.get("AwsCredentialsProvider"),
             Some("EnvironmentVariableCredentialsProvider")
+        );
+    }
+
+    #[test]
+    fn the_record_path_adds_only_classes_the_training_list_lacks_after_its_mark() {
+        let training = "# NOTE\njava/lang/Object id: 0\n@lambda-proxy a/B run ()V\na/B id: 7";
+        let extra = "# header\na/B\nc/D\n@lambda-form-invoker [LF_RESOLVE] x\nc/D\ne/F\n";
+        let (text, added) = merge_lists(training, extra);
+        assert_eq!(added, 2);
+        let (before, after) = text.split_once(RECORD_PATH_MARK).unwrap();
+        assert_eq!(before, format!("{training}\n"));
+        assert_eq!(after, "\nc/D\ne/F\n");
+    }
+
+    #[test]
+    fn the_shipped_record_path_is_a_list_of_class_names() {
+        let names: Vec<&str> = RECORD_PATH
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect();
+        assert!(names.len() > 1000, "only {} classes", names.len());
+        for name in &names {
+            assert!(
+                !name.is_empty()
+                    && !name.contains([' ', '.'])
+                    && !name.starts_with("jdk/proxy")
+                    && name.split('/').count() > 1,
+                "not a class name: {name:?}"
+            );
+        }
+        assert_eq!(
+            merge_lists("", RECORD_PATH).1,
+            names.len(),
+            "a class is listed twice"
         );
     }
 }

@@ -65,6 +65,9 @@ pub struct CdsInfo {
     pub valid_at: String,
     /// How many classes the training run loaded (lines of its class list).
     pub classes: usize,
+    /// How many classes of the record path were added to them (none in bundles made before).
+    #[serde(default)]
+    pub record_path_classes: usize,
 }
 
 /// One locked jar in `lib/`.

@@ -52,6 +52,8 @@ pub struct BundleReport {
     pub runtime_bytes: u64,
     pub archive_bytes: u64,
     pub classes: usize,
+    /// Classes of the record path added to the training run's ([`cds::complete_list`]).
+    pub record_path_classes: usize,
     /// Seconds per step: jdeps, jlink, training run, archive dump.
     pub steps: Vec<(&'static str, f64)>,
 }
@@ -254,6 +256,7 @@ pub fn build(env: &Env, opts: &BundleOptions) -> anyhow::Result<BundleReport> {
         &scratch_dir,
         &list,
     )?;
+    let record_path_classes = cds::complete_list(&list)?;
     lap("training run");
 
     let valid_at = dest.to_string_lossy().into_owned();
@@ -338,6 +341,7 @@ pub fn build(env: &Env, opts: &BundleOptions) -> anyhow::Result<BundleReport> {
         path: cds::ARCHIVE.to_string(),
         valid_at,
         classes,
+        record_path_classes,
     });
     manifest.files.push(manifest::describe(&dest, &archive)?);
     manifest.files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -360,6 +364,7 @@ pub fn build(env: &Env, opts: &BundleOptions) -> anyhow::Result<BundleReport> {
         jars: lock.artifacts.len(),
         lib_bytes,
         classes,
+        record_path_classes,
         steps,
     })
 }

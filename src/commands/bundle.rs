@@ -43,9 +43,11 @@ pub fn run(args: &BundleArgs, env: &Env) -> anyhow::Result<ExitCode> {
             r.jars
         ),
         format!(
-            "  archive  {} (CDS, {} classes)",
+            "  archive  {} (CDS, {} classes: {} from the training run, {} of the record path)",
             human_bytes(r.archive_bytes),
-            r.classes
+            r.classes + r.record_path_classes,
+            r.classes,
+            r.record_path_classes
         ),
         format!(
             "  took     {}",

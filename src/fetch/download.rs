@@ -189,7 +189,7 @@ async fn from_remote(
     let (part, got) = http::get_to_temp(
         &job.options.http,
         client,
-        remote,
+        endpoint,
         &url,
         Some(a.size),
         a.size,

@@ -77,7 +77,7 @@ pub fn sources(options: &FetchOptions, cache: Cache, env: &Env) -> anyhow::Resul
         local,
         remote,
         resolver,
-        jar_batch: options.jobs.max(1) * 4,
+        jar_batch: options.jobs.max(1),
     })
 }
 

@@ -38,6 +38,37 @@ pub struct Endpoint {
     pub unreachable: std::sync::OnceLock<String>,
     /// Set once [`warn_plain_http_credentials`] has warned about this remote.
     warned_plain_http: std::sync::atomic::AtomicBool,
+    /// Set once this remote answered over HTTP/2 (negotiated by TLS ALPN), where one connection
+    /// carries many requests at once ([`Endpoint::multiplexed`]).
+    multiplexed: std::sync::atomic::AtomicBool,
+    /// The client of [`Endpoint::bulk_client`], made when first asked for.
+    bulk: std::sync::OnceLock<reqwest::Client>,
+}
+
+impl Endpoint {
+    /// A second client for the bulk of a lock (jars fetched behind the resolution): the same
+    /// settings as `client`, its own connections. Over HTTP/2 every request to a host shares one
+    /// connection, and a POM answer queued behind megabytes of jar data on it would stretch every
+    /// round trip of the resolution; on a connection of its own it waits for nobody. `None` for a
+    /// `file:` remote.
+    pub fn bulk_client(&self, http: &HttpOptions) -> anyhow::Result<Option<&reqwest::Client>> {
+        if self.client.is_none() {
+            return Ok(None);
+        }
+        if self.bulk.get().is_none() {
+            // Known to speak HTTP/2: say so, or the first burst of jars would each open a
+            // connection while the first TLS handshake still settles the protocol.
+            let made = client(&self.remote, http, self.multiplexed())?;
+            let _ = self.bulk.set(made);
+        }
+        Ok(self.bulk.get())
+    }
+
+    /// Whether the remote has answered over HTTP/2: then requests in flight cost streams of one
+    /// connection, not connections, and more of them may be in flight.
+    pub fn multiplexed(&self) -> bool {
+        self.multiplexed.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// Before a request to `endpoint`: when the remote is plain `http://` and has credentials, warns
@@ -82,10 +113,10 @@ pub fn endpoints(remotes: &[Remote], http: &HttpOptions) -> anyhow::Result<Vec<E
         let client = if remote.url.starts_with("file:") {
             None
         } else if remote.proxy.is_some() {
-            Some(client(remote, http)?)
+            Some(client(remote, http, false)?)
         } else {
             if shared.is_none() {
-                shared = Some(client(remote, http)?);
+                shared = Some(client(remote, http, false)?);
             }
             shared.clone()
         };
@@ -99,6 +130,8 @@ pub fn endpoints(remotes: &[Remote], http: &HttpOptions) -> anyhow::Result<Vec<E
             folder,
             unreachable: std::sync::OnceLock::new(),
             warned_plain_http: std::sync::atomic::AtomicBool::new(false),
+            multiplexed: std::sync::atomic::AtomicBool::new(false),
+            bulk: std::sync::OnceLock::new(),
         });
     }
     Ok(out)
@@ -109,7 +142,9 @@ pub fn endpoints(remotes: &[Remote], http: &HttpOptions) -> anyhow::Result<Vec<E
 /// repository managers hand downloads to a CDN, but without the repository's credentials, which
 /// reqwest drops from every request that leaves the original host; the bytes are trusted only
 /// through their checksums, wherever they came from.
-fn client(remote: &Remote, http: &HttpOptions) -> anyhow::Result<reqwest::Client> {
+/// The client for `remote`; with `http2`, one that speaks only HTTP/2 (for a remote that has
+/// answered over it), so concurrent first requests share one connection.
+fn client(remote: &Remote, http: &HttpOptions, http2: bool) -> anyhow::Result<reqwest::Client> {
     let max = http.max_redirects;
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() > max {
@@ -153,6 +188,9 @@ fn client(remote: &Remote, http: &HttpOptions) -> anyhow::Result<reqwest::Client
         }
         builder = builder.proxy(proxy);
     }
+    if http2 {
+        builder = builder.http2_prior_knowledge();
+    }
     builder
         .build()
         .with_context(|| format!("cannot set up an HTTP client for repository {}", remote.id))
@@ -186,7 +224,7 @@ pub enum Got {
 pub async fn get_to_temp(
     http: &HttpOptions,
     client: &reqwest::Client,
-    remote: &Remote,
+    endpoint: &Endpoint,
     url: &str,
     size: Option<u64>,
     cap: u64,
@@ -199,7 +237,7 @@ pub async fn get_to_temp(
     let (part, file) = crate::paths::create_temp(dest)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     drop(file);
-    let got = match download(http, client, remote, url, size, cap, &part, bar).await {
+    let got = match download(http, client, endpoint, url, size, cap, &part, bar).await {
         Ok(Attempt::Done(sha)) => Got::Done(sha),
         Ok(Attempt::NotFound(status)) => Got::NotFound(status),
         Ok(Attempt::Unreachable(reason)) => Got::Unreachable(reason),
@@ -239,7 +277,7 @@ enum Attempt {
 async fn download(
     http: &HttpOptions,
     client: &reqwest::Client,
-    remote: &Remote,
+    endpoint: &Endpoint,
     url: &str,
     size: Option<u64>,
     cap: u64,
@@ -247,7 +285,7 @@ async fn download(
     bar: &FileBar,
 ) -> anyhow::Result<Attempt> {
     let limit = Limit { size, cap };
-    let attempts = download_inner(http, client, remote, url, limit, part, bar);
+    let attempts = download_inner(http, client, endpoint, url, limit, part, bar);
     match tokio::time::timeout(http.file_deadline, attempts).await {
         Ok(done) => done,
         Err(_) => Ok(Attempt::Fatal(format!(
@@ -286,7 +324,7 @@ impl Limit {
 async fn download_inner(
     http: &HttpOptions,
     client: &reqwest::Client,
-    remote: &Remote,
+    endpoint: &Endpoint,
     url: &str,
     limit: Limit,
     part: &Path,
@@ -303,7 +341,7 @@ async fn download_inner(
         } else {
             0
         };
-        let attempt = request(client, remote, url, limit, part, have, bar).await?;
+        let attempt = request(client, endpoint, url, limit, part, have, bar).await?;
         let (reason, after) = match attempt {
             Attempt::Unreachable(reason) => (reason, None),
             Attempt::Retry(reason, after) => {
@@ -380,7 +418,7 @@ fn describe(err: reqwest::Error) -> String {
 /// One GET, resuming at `have` bytes when possible. Leaves what arrived in `part`.
 async fn request(
     client: &reqwest::Client,
-    remote: &Remote,
+    endpoint: &Endpoint,
     url: &str,
     bounds: Limit,
     part: &Path,
@@ -396,7 +434,7 @@ async fn request(
         return Ok(Attempt::Done(sha));
     }
     let mut req = client.get(url);
-    if let Some(c) = &remote.credentials {
+    if let Some(c) = &endpoint.remote.credentials {
         req = req.basic_auth(&c.username, Some(&c.password));
     }
     if have > 0 {
@@ -411,6 +449,11 @@ async fn request(
         }
         Err(e) => return Ok(Attempt::Retry(describe(e), None)),
     };
+    if resp.version() == reqwest::Version::HTTP_2 {
+        endpoint
+            .multiplexed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     let status = resp.status();
     if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
         return Ok(Attempt::NotFound(status));
@@ -599,12 +642,15 @@ mod tests {
         let bar = progress.file("a", 1);
         let url = super::super::url::repo_url(&remote.url, &coord.repo_path());
         let got = runtime.block_on(async {
-            let client = client(&remote, &http).unwrap();
+            let endpoint = endpoints(std::slice::from_ref(&remote), &http)
+                .unwrap()
+                .remove(0);
+            let client = endpoint.client.clone().unwrap();
             let limit = Limit {
                 size: Some(size),
                 cap: size,
             };
-            request(&client, &remote, &url, limit, &part, 0, &bar).await
+            request(&client, &endpoint, &url, limit, &part, 0, &bar).await
         });
         assert!(matches!(got, Ok(Attempt::NotFound(_))), "{got:?}");
         let head = head.recv().unwrap();

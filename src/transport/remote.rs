@@ -17,8 +17,10 @@
 //! is final, with its checksum files) on the same runtime, and a later `fetch_many` for them
 //! takes over their answers instead of asking again. Every request, background or not, takes a
 //! slot of one [`Pool`] of `jobs` slots, where POMs and metadata (the resolution's critical path)
-//! and jars (the bytes) each keep a share. A POM and its `.sha1` are asked at the same time, so
-//! a level costs one round trip, not two.
+//! and jars (the bytes) each keep a share, and go over connections of their own
+//! ([`Endpoint::bulk_client`]): over HTTP/2, where one connection carries every request, a POM
+//! would otherwise wait behind the jar bytes queued before it. A POM and its `.sha1` are asked at
+//! the same time, so a level costs one round trip, not two.
 //!
 //! Checksum kinds: `.sha1` is always asked. Whether a remote publishes `.sha256` and `.sha512`
 //! beside its jars is learned from the first jar that settles it (the kind answered, or a 404
@@ -318,6 +320,10 @@ async fn from_endpoint(
     let Some(client) = &endpoint.client else {
         return from_folder(endpoint, file).await;
     };
+    let client = match class_of(file) {
+        Class::Resolve => client,
+        Class::Bulk => endpoint.bulk_client(&shared.http)?.unwrap_or(client),
+    };
     Ok(get(shared, progress, endpoint, client, url, file)
         .await?
         .map(|bytes| {
@@ -389,12 +395,15 @@ async fn get(
     crate::paths::ensure_under(&shared.scratch, &dest)?;
     let name = repo_path.rsplit('/').next().unwrap_or(repo_path);
     http::warn_plain_http_credentials(endpoint, progress);
-    let _slot = shared.pool.slot(class_of(file)).await;
+    let _slot = shared
+        .pool
+        .slot(class_of(file), endpoint.multiplexed())
+        .await;
     let bar = progress.file(name, 0);
     let (part, got) = http::get_to_temp(
         &shared.http,
         client,
-        &endpoint.remote,
+        endpoint,
         url,
         None,
         file.max_size(),

@@ -201,8 +201,15 @@ fn run_flow(sb: &Sandbox, flow: &Flow) -> (bool, f64) {
                 .arg(&flow.java);
         }
         // -Xshare:on: the JVM refuses to start unless the bundle's CDS archive maps.
+        // The class-load log shows which classes the archive did not hold.
         Launcher::Bundle(bundle) => {
-            cmd.arg("bundle").arg(bundle).arg("-J-Xshare:on");
+            cmd.arg("bundle")
+                .arg(bundle)
+                .arg("-J-Xshare:on")
+                .arg(format!(
+                    "-Xlog:class+load:file={}",
+                    class_load_log(sb).display()
+                ));
         }
     }
     cmd.current_dir(sb.work())
@@ -395,6 +402,35 @@ fn bundle_leftovers(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Where a bundle flow's JVM logs each class it loads and from where.
+fn class_load_log(sb: &Sandbox) -> PathBuf {
+    sb.root().join("class-load.log")
+}
+
+/// From a `-Xlog:class+load` log: how many classes came from the CDS archive, and the named
+/// classes read from a jar or a module instead (hidden and generated classes have other sources).
+fn archive_misses(log: &Path) -> (usize, Vec<String>) {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let (mut shared, mut missed) = (0, Vec::new());
+    for line in text.lines() {
+        let Some((class, source)) = line.split_once("] ").and_then(|(_, rest)| {
+            let (class, source) = rest.split_once(" source: ")?;
+            Some((class, source))
+        }) else {
+            continue;
+        };
+        if source == "shared objects file" {
+            shared += 1;
+        } else if source.starts_with("jrt:/")
+            || source.starts_with("file:")
+            || source.starts_with("jar:")
+        {
+            missed.push(class.to_string());
+        }
+    }
+    (shared, missed)
+}
+
 /// `bundle --check DIR` must exit 6 naming `rel` after `change` alters it, and 0 once undone.
 fn check_catches(sb: &Sandbox, dir: &Path, rel: &str) {
     let path = dir.join(rel);
@@ -499,6 +535,21 @@ fn bundle_runs_the_daemon_with_no_java_installed_and_check_catches_changes() {
     };
     let (ok, flow_secs) = run_flow(&sb, &flow);
     assert!(ok, "the bundle flow failed");
+    // The archive holds the record path too (the training run's list completed with
+    // src/bundle/record-path.classlist): few classes of the whole run come from jars.
+    let (shared, missed) = archive_misses(&class_load_log(&sb));
+    eprintln!(
+        "bundle archive: {shared} classes of the run from the archive, {} from jars or modules (first: {:?})",
+        missed.len(),
+        &missed[..missed.len().min(8)]
+    );
+    assert!(shared > 6000, "only {shared} classes from the archive");
+    assert!(
+        missed.len() * 20 < shared,
+        "{} classes from jars or modules, against {shared} from the archive; make \
+         src/bundle/record-path.classlist again (tests/e2e/record-path.sh)",
+        missed.len()
+    );
 
     // Moved, the folder still starts (`-version` ends the JVM before the daemon would).
     let moved = sb.root().join("moved");

@@ -1130,3 +1130,60 @@ fn lock_starts_shallower_jars_while_a_deeper_pom_is_outstanding() {
     assert_eq!(server.count_ending(".jar.sha256") - before, 5);
     assert!(!sb.work().join("sha256.lock").exists());
 }
+
+/// Issue 20, HTTP/2: over an HTTPS remote that negotiates h2, `lock` keeps more requests in
+/// flight than `--jobs` (8 streams per job for POMs and as many for jars, each kind on a
+/// connection of its own), since a request there costs a stream, not a connection; the lock is still the local repository's. One level of 12 libraries
+/// whose every answer the server holds back 150 ms makes the requests queue up.
+#[test]
+fn lock_over_http2_multiplexes_more_requests_than_jobs() {
+    let sb = Sandbox::new();
+    let repo = MiniRepo::new(&sb);
+    let libs: Vec<String> = (0..12).map(|i| format!("org.ex:lib{i}:1")).collect();
+    let lib_refs: Vec<&str> = libs.iter().map(String::as_str).collect();
+    repo.publish("org.ex:app:1", 52, &lib_refs);
+    for lib in &libs {
+        repo.publish(lib, 52, &[]);
+    }
+    let out = repo.lock(&sb, "org.ex:app:1", &["-o", "local.lock", "-q"]);
+    assert_exit(&sb, &out, 0);
+    let cert = crate::server::TestCert::new();
+    let cert_file = sb.root().join("cert.pem");
+    std::fs::write(&cert_file, &cert.cert_pem).unwrap();
+    let server =
+        crate::h2server::H2Server::start(&repo.root, &cert, std::time::Duration::from_millis(150));
+    let out = sb
+        .cmd([
+            "lock",
+            "--root",
+            "org.ex:app:1",
+            "--repository",
+            &server.url(),
+            "--no-local-repo",
+            "--no-mvn",
+            "--jobs",
+            "2",
+            "-o",
+            "h2.lock",
+            "-q",
+        ])
+        .env("SSL_CERT_FILE", &cert_file)
+        .output()
+        .unwrap();
+    assert_exit(&sb, &out, 0);
+    assert_eq!(
+        std::fs::read_to_string(sb.work().join("h2.lock")).unwrap(),
+        std::fs::read_to_string(sb.work().join("local.lock")).unwrap()
+    );
+    // 13 POMs and 13 jars, a .sha1 each, one .sha256 and one .sha512 learned absent, metadata.
+    assert!(server.requests() >= 52, "{} requests", server.requests());
+    // One connection for POMs (two when the first requests raced ALPN's answer), one for jars.
+    let connections = server.connections();
+    assert!((2..=3).contains(&connections), "{connections} connections");
+    // HTTP/1.1 would hold it at 2; 8 streams per job allow 16 POM and 16 jar requests.
+    let most = server.max_in_flight();
+    assert!(
+        (8..=32).contains(&most),
+        "{most} requests in flight at most"
+    );
+}

@@ -10,6 +10,7 @@ mod default_path;
 mod download;
 mod e2e;
 mod first_run;
+mod h2server;
 mod hostile;
 mod hostile_models;
 mod java;

@@ -94,6 +94,22 @@ impl TestCert {
             key_der: made.signing_key.serialize_der(),
         }
     }
+
+    /// A rustls server configuration with this certificate, offering `alpn` (none: HTTP/1.1).
+    pub fn server_config(&self, alpn: &[&[u8]]) -> rustls::ServerConfig {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![self.cert_der.clone().into()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(self.key_der.clone().into()),
+            )
+            .unwrap();
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        config
+    }
 }
 
 #[derive(Debug)]
@@ -114,17 +130,7 @@ impl Server {
 
     /// Serves `root` over HTTPS with `cert`.
     pub fn start_tls(root: &Path, cert: &TestCert) -> Server {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![cert.cert_der.clone().into()],
-                rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key_der.clone().into()),
-            )
-            .unwrap();
-        Server::spawn(root, Some(Arc::new(config)))
+        Server::spawn(root, Some(Arc::new(cert.server_config(&[]))))
     }
 
     fn spawn(root: &Path, tls: Option<Arc<rustls::ServerConfig>>) -> Server {

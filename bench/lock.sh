@@ -11,7 +11,8 @@
 # bench/delay-proxy.py emulating each link of PROFILES (RTT_MS:MBIT, default "40:200 100:50").
 # Each profile: RUNS (default 3) cold locks, each checked byte for byte against jars.lock, their
 # median, the requests of a run, and the ratio to the jar bytes' link time (their size at the link
-# rate); then the warm re-lock (same cache, same remote) with its request count, which must be 0.
+# rate), to the chain bound (the POM round trips before the jars are final, each one RTT, then the
+# jars left at the link rate) and to the bound from the jars' real ask times; then the warm re-lock (same cache, same remote) with its request count, which must be 0.
 # Each profile runs per protocol of PROTOCOLS (default "http1 h2"): `http1` is plain http:// to
 # nginx (HTTP/1.1, one request per connection at a time); `h2` is https:// to the same nginx with
 # `http2` on (ALPN, a self-signed certificate kclrs trusts through SSL_CERT_FILE), the way public
@@ -115,11 +116,41 @@ def bound():
     return f"; bound {best + rtt / 2 - t0:.2f} s, first jar asked at {jars[0][0] - t0:.2f} s"
 
 
+poms = []
+
+
+def chain():
+    # The issue's bound: the chain of POM round trips, each exactly one RTT, then the jars left
+    # after it at the link rate. Trips are counted from the server's side: a trip starts at the
+    # first POM/metadata request at least one RTT after the previous trip started (an answer
+    # cannot come back sooner), which never counts more trips than the resolution made. A jar
+    # asked during trip k was final after k - 1 trips; had every trip taken one RTT, it would
+    # have been asked (k - 1) RTTs after the first request. From each such point, every jar
+    # final no earlier still has to cross the link; then half a round trip to arrive.
+    rate = mbit * 1e6 / 8
+    starts = []
+    for asked in sorted(poms):
+        if not starts or asked >= starts[-1] + rtt:
+            starts.append(asked)
+    trip = lambda asked: max(1, sum(1 for s in starts if s <= asked))
+    by_trip = sorted((trip(a), b) for a, b in jars)
+    left, best, at = sum(b for _, b in by_trip), 0.0, None
+    for k, size in by_trip:
+        end = starts[0] + (k - 1) * rtt + left / rate
+        if end > best:
+            best, at = end, (k - 1, left)
+        left -= size
+    return (f"; chain: {at[0]} POM round trips before {at[1] / 1e6:.1f} MB of jars are final, "
+            f"chain bound {best + rtt / 2 - t0:.2f} s")
+
+
 for line in open(log):
     status, uri, protocol, done, took, sent = line.split()
     if uri.endswith(".jar") and status == "200":
         # When the server had the request (nginx's clock is this machine's, as date's is).
         jars.append((float(done) - float(took), int(sent)))
+    if uri.endswith((".pom", ".xml")):
+        poms.append(float(done) - float(took))
     protocols[protocol] += 1
     kind = "404" if status == "404" else uri.rsplit(".", 1)[-1]
     kinds[kind if kind in ("404", "pom", "jar", "sha1", "xml") else "other"] += 1
@@ -127,7 +158,7 @@ print(f"{label:<24} {t1 - t0:7.2f} s  requests {sum(kinds.values()):4d} "
       f"(pom {kinds['pom']}, jar {kinds['jar']}, sha1 {kinds['sha1']}, metadata {kinds['xml']}, "
       f"404 {kinds['404']}, other {kinds['other']}; {', '.join(sorted(protocols))})  {summary['levels']} levels, "
       f"{summary['fetch_rounds']} POM/metadata rounds, {summary['poms']} POMs, {summary['artifacts']} jars"
-      + (bound() if jars and mbit else ""))
+      + (bound() + chain() if jars and mbit else ""))
 PY
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -148,16 +179,19 @@ for protocol in ${PROTOCOLS:-http1 h2}; do
   echo "== $rtt ms RTT, $mbit Mbit/s, $protocol =="
   : > "$work/times"
   : > "$work/bounds"
+  : > "$work/chains"
   for run in $(seq "${RUNS:-3}"); do
     rm -rf "$work/cold" "$work/out.lock"
     one "cold (run $run)" "$url" "$work/cold" \
       --kcl-version latest --exclude com.palantir.javapoet:javapoet | tee "$work/line"
     sed -n 's/^.* \([0-9.]*\) s  requests.*$/\1/p' "$work/line" >> "$work/times"
     sed -n 's/^.*; bound \([0-9.]*\) s.*$/\1/p' "$work/line" >> "$work/bounds"
+    sed -n 's/^.*, chain bound \([0-9.]*\) s.*$/\1/p' "$work/line" >> "$work/chains"
     requests=$(sed -n 's/^.*requests *\([0-9]*\) .*$/\1/p' "$work/line")
   done
   cold=$(median < "$work/times")
   bound=$(median < "$work/bounds")
+  chain_bound=$(median < "$work/chains")
   # The resolution alone (POMs, parents, BOMs; no jars): `lock --check` of jars.lock into an
   # empty cache. Its time is the chain of POM round trips the jars can hide behind.
   : > "$work/chain"
@@ -186,13 +220,13 @@ for protocol in ${PROTOCOLS:-http1 h2}; do
   warm=$(median < "$work/warm")
   kill "$proxy"
   summary+=("$(python3 -c "
-b, mbit, cold, rtt, chain, bound = $jar_bytes, $mbit, $cold, $rtt, $chain, $bound
+b, mbit, cold, rtt, chain, bound, trips = $jar_bytes, $mbit, $cold, $rtt, $chain, $bound, $chain_bound
 link = b * 8 / (mbit * 1e6)
-print(f'| {rtt} ms / {mbit} Mbit | $protocol | {cold:.2f} s | {link:.2f} s | {cold / link:.2f}x | {chain:.2f} s | {bound:.2f} s | {cold / bound:.2f}x | $requests | ${warm} s, 0 requests |')")")
+print(f'| {rtt} ms / {mbit} Mbit | $protocol | {cold:.2f} s | {link:.2f} s | {cold / link:.2f}x | {chain:.2f} s | {trips:.2f} s | {cold / trips:.2f}x | {bound:.2f} s | {cold / bound:.2f}x | $requests | ${warm} s, 0 requests |')")")
 done
 done
 echo "load after the cold runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| link | protocol | kclrs lock, cold (median of ${RUNS:-3}) | jar bytes at link rate | ratio | resolve only (lock --check, cold) | bound from the jars' ask times | ratio to it | requests | warm re-lock (median) |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| link | protocol | kclrs lock, cold (median of ${RUNS:-3}) | jar bytes at link rate | ratio | resolve only (lock --check, cold) | chain bound (POM trips x RTT, then the jars left) | ratio to it | bound from the jars' ask times | ratio to it | requests | warm re-lock (median) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${summary[@]}"

@@ -196,51 +196,54 @@ pub fn check_many(
 ) -> anyhow::Result<Vec<Option<(Checked, Jar)>>> {
     let files: Vec<RepoFile> = coords.iter().flat_map(jar_files).collect();
     let mut got = source.fetch_many(&files)?;
-    let jars: Vec<Option<FetchedFile>> = coords
+    let work: Vec<(&Coord, Vec<FetchedFile>)> = coords
         .iter()
         .map(|coord| {
-            let artifact = RepoFile::Artifact(coord.clone());
-            let at = got.iter().position(|f| f.file == artifact)?;
-            Some(got.swap_remove(at))
+            let (mine, rest) = got.drain(..).partition(|f| {
+                matches!(&f.file, RepoFile::Artifact(c) | RepoFile::Checksum { coord: c, .. } if c == coord)
+            });
+            got = rest;
+            (coord, mine)
         })
         .collect();
-    let sums = &got;
-    let check = |coord: &Coord, jar: &FetchedFile| {
-        let sums: Vec<&FetchedFile> = sums
-            .iter()
-            .filter(|f| matches!(&f.file, RepoFile::Checksum { coord: c, .. } if c == coord))
-            .collect();
-        check_jar(coord, jar, &sums)
-    };
     // Hashing and class-scanning a batch is CPU work: spread it over the cores.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per_thread = coords.len().div_ceil(threads).max(1);
-    let checked: Vec<Option<anyhow::Result<Checked>>> = std::thread::scope(|scope| {
-        let parts: Vec<_> = coords
-            .chunks(per_thread)
-            .zip(jars.chunks(per_thread))
-            .map(|(cs, js)| {
-                scope.spawn(move || {
-                    cs.iter()
-                        .zip(js)
-                        .map(|(c, j)| j.as_ref().map(|j| check(c, j)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
+    std::thread::scope(|scope| {
+        let mut work = work.into_iter().peekable();
+        let mut parts = Vec::new();
+        while work.peek().is_some() {
+            let part: Vec<_> = work.by_ref().take(per_thread).collect();
+            parts.push(scope.spawn(move || {
+                part.into_iter()
+                    .map(|(coord, files)| check_fetched(coord, files))
+                    .collect::<Vec<_>>()
+            }));
+        }
         parts
             .into_iter()
             .flat_map(|p| p.join().expect("a jar check panicked"))
             .collect()
-    });
-    let mut out = Vec::with_capacity(coords.len());
-    for (checked, jar) in checked.into_iter().zip(jars) {
-        out.push(match (checked, jar) {
-            (Some(checked), Some(jar)) => Some((checked?, jar.bytes)),
-            _ => None,
-        });
-    }
-    Ok(out)
+    })
+}
+
+/// Checks `coord`'s jar against the checksum files among `files` (what a source found of
+/// [`jar_files`]); `None` when the jar itself is not among them.
+pub fn check_fetched(
+    coord: &Coord,
+    mut files: Vec<FetchedFile>,
+) -> anyhow::Result<Option<(Checked, Jar)>> {
+    let artifact = RepoFile::Artifact(coord.clone());
+    let Some(at) = files.iter().position(|f| f.file == artifact) else {
+        return Ok(None);
+    };
+    let jar = files.swap_remove(at);
+    let sums: Vec<&FetchedFile> = files
+        .iter()
+        .filter(|f| matches!(&f.file, RepoFile::Checksum { coord: c, .. } if c == coord))
+        .collect();
+    let checked = check_jar(coord, &jar, &sums)?;
+    Ok(Some((checked, jar.bytes)))
 }
 
 /// What checking one jar reads: the jar and its checksum files.

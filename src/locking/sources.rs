@@ -29,7 +29,7 @@ pub struct Sources {
     remote: Rc<Chain>,
     /// What the resolver reads: cached POMs, the local repository, then the remotes.
     pub(super) resolver: Chain,
-    /// Jars hashed per batch, so a remote fetches them concurrently without holding them all.
+    /// The local repository's jars are hashed in batches of this many, across the cores.
     jar_batch: usize,
 }
 
@@ -109,46 +109,52 @@ impl Sources {
 /// Fetches, cross-checks and hashes the jars of `coords`, from the kclrs cache, then the local
 /// repository, then the remotes (whose jars are kept in the cache); in the order of `coords`.
 pub fn check_jars(sources: &Sources, coords: &[Coord], env: &Env) -> anyhow::Result<Vec<Checked>> {
-    let mut out = Vec::with_capacity(coords.len());
-    for chunk in coords.chunks(sources.jar_batch) {
-        let mut found: Vec<Option<Checked>> = chunk
+    let mut found: Vec<Option<Checked>> = coords
+        .iter()
+        .map(|c| super::from_cache(&sources.cache, c, env))
+        .collect::<anyhow::Result<_>>()?;
+    let missing = |found: &[Option<Checked>]| -> Vec<usize> {
+        (0..found.len()).filter(|&i| found[i].is_none()).collect()
+    };
+    if let Some(local) = &sources.local {
+        for part in missing(&found).chunks(sources.jar_batch) {
+            let asked: Vec<Coord> = part.iter().map(|&i| coords[i].clone()).collect();
+            for (&i, got) in part.iter().zip(super::check_many(&**local, &asked)?) {
+                found[i] = got.map(|(checked, _)| checked);
+            }
+        }
+    }
+    // The remotes: every jar still missing at once (most were started while resolving), each
+    // checked and kept as soon as it is complete, in the order they arrive, so the lock ends
+    // right after its last jar's bytes instead of after a batch's slowest one.
+    let wanted = missing(&found);
+    if !wanted.is_empty() {
+        let groups: Vec<Vec<RepoFile>> = wanted
             .iter()
-            .map(|c| super::from_cache(&sources.cache, c, env))
-            .collect::<anyhow::Result<_>>()?;
-        let local: Option<&dyn RepoSource> = sources.local.as_deref().map(|l| l as _);
-        let remote: &dyn RepoSource = &*sources.remote;
-        for (source, keep) in local
-            .map(|l| (l, false))
-            .into_iter()
-            .chain([(remote, true)])
-        {
-            let wanted: Vec<usize> = (0..chunk.len()).filter(|&i| found[i].is_none()).collect();
-            if wanted.is_empty() {
-                break;
+            .map(|&i| super::jar_files(&coords[i]).collect())
+            .collect();
+        sources.remote.fetch_groups(&groups, &mut |g, files| {
+            let i = wanted[g];
+            if let Some((checked, bytes)) = super::check_fetched(&coords[i], files)? {
+                super::keep_in_cache(&sources.cache, &checked, &bytes)?;
+                found[i] = Some(checked);
             }
-            let asked: Vec<Coord> = wanted.iter().map(|&i| chunk[i].clone()).collect();
-            for (i, got) in wanted.into_iter().zip(super::check_many(source, &asked)?) {
-                if let Some((checked, bytes)) = got {
-                    if keep {
-                        super::keep_in_cache(&sources.cache, &checked, &bytes)?;
-                    }
-                    found[i] = Some(checked);
-                }
-            }
+            Ok(())
+        })?;
+    }
+    let mut out = Vec::with_capacity(coords.len());
+    for (coord, checked) in coords.iter().zip(found) {
+        let checked = checked.ok_or_else(|| super::not_found(coord))?;
+        if checked.verified_with.is_empty() {
+            ui::warn(
+                env,
+                &format!(
+                    "{coord}: {} has no .sha1/.sha256/.sha512 to cross-check",
+                    checked.location
+                ),
+            );
         }
-        for (coord, checked) in chunk.iter().zip(found) {
-            let checked = checked.ok_or_else(|| super::not_found(coord))?;
-            if checked.verified_with.is_empty() {
-                ui::warn(
-                    env,
-                    &format!(
-                        "{coord}: {} has no .sha1/.sha256/.sha512 to cross-check",
-                        checked.location
-                    ),
-                );
-            }
-            out.push(checked);
-        }
+        out.push(checked);
     }
     Ok(out)
 }

@@ -110,6 +110,40 @@ pub trait RepoSource {
     /// source may start them in the background and answer that call from what it got. The
     /// answer is the same either way; sources that read from disk ignore the hint.
     fn prefetch(&self, _files: &[RepoFile]) {}
+
+    /// Fetches `groups` of files (say, a jar and its checksum files) and hands each group's
+    /// found files to `each`, with the group's index, as soon as the whole group has its
+    /// answers: a network source does so in the order the groups complete, so the caller works
+    /// on the first answers while later ones are still on the wire. A failure to talk to the
+    /// repository fails the call, after the groups that did complete were handed over; an error
+    /// from `each` ends it at once. Sources that read from disk answer all, in order.
+    fn fetch_groups(
+        &self,
+        groups: &[Vec<RepoFile>],
+        each: &mut GroupSink<'_>,
+    ) -> anyhow::Result<()> {
+        fetch_groups_at_once(self, groups, each)
+    }
+}
+
+/// What [`RepoSource::fetch_groups`] hands each completed group to.
+pub type GroupSink<'a> = dyn FnMut(usize, Vec<FetchedFile>) -> anyhow::Result<()> + 'a;
+
+/// [`RepoSource::fetch_groups`] through one [`RepoSource::fetch_many`]: every group, in order,
+/// once all have been fetched.
+pub fn fetch_groups_at_once<S: RepoSource + ?Sized>(
+    source: &S,
+    groups: &[Vec<RepoFile>],
+    each: &mut GroupSink<'_>,
+) -> anyhow::Result<()> {
+    let files: Vec<RepoFile> = groups.iter().flatten().cloned().collect();
+    let mut got = source.fetch_many(&files)?;
+    for (i, group) in groups.iter().enumerate() {
+        let (mine, rest) = got.into_iter().partition(|f| group.contains(&f.file));
+        got = rest;
+        each(i, mine)?;
+    }
+    Ok(())
 }
 
 /// Several sources tried in order: a file comes from the first source that has it, while
@@ -148,6 +182,19 @@ impl RepoSource for Chain {
             source.prefetch(files);
         }
     }
+
+    /// One source answers in its own order; several are tried file by file, as `fetch_many`
+    /// does, so a group is complete only once every source had its turn.
+    fn fetch_groups(
+        &self,
+        groups: &[Vec<RepoFile>],
+        each: &mut GroupSink<'_>,
+    ) -> anyhow::Result<()> {
+        match self.sources.as_slice() {
+            [only] => only.fetch_groups(groups, each),
+            _ => fetch_groups_at_once(self, groups, each),
+        }
+    }
 }
 
 /// A shared source: the resolver's chain and the jar-hashing step of `kclrs lock` read the same
@@ -159,5 +206,13 @@ impl<S: RepoSource + ?Sized> RepoSource for std::rc::Rc<S> {
 
     fn prefetch(&self, files: &[RepoFile]) {
         (**self).prefetch(files);
+    }
+
+    fn fetch_groups(
+        &self,
+        groups: &[Vec<RepoFile>],
+        each: &mut GroupSink<'_>,
+    ) -> anyhow::Result<()> {
+        (**self).fetch_groups(groups, each)
     }
 }

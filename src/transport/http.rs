@@ -42,7 +42,7 @@ pub struct Endpoint {
     /// carries many requests at once ([`Endpoint::multiplexed`]).
     multiplexed: std::sync::atomic::AtomicBool,
     /// The client of [`Endpoint::bulk_client`], made when first asked for.
-    bulk: std::sync::OnceLock<reqwest::Client>,
+    bulk: tokio::sync::OnceCell<reqwest::Client>,
 }
 
 impl Endpoint {
@@ -51,17 +51,25 @@ impl Endpoint {
     /// connection, and a POM answer queued behind megabytes of jar data on it would stretch every
     /// round trip of the resolution; on a connection of its own it waits for nobody. `None` for a
     /// `file:` remote.
-    pub fn bulk_client(&self, http: &HttpOptions) -> anyhow::Result<Option<&reqwest::Client>> {
+    pub async fn bulk_client(
+        &self,
+        http: &HttpOptions,
+    ) -> anyhow::Result<Option<&reqwest::Client>> {
         if self.client.is_none() {
             return Ok(None);
         }
-        if self.bulk.get().is_none() {
-            // Known to speak HTTP/2: say so, or the first burst of jars would each open a
-            // connection while the first TLS handshake still settles the protocol.
-            let made = client(&self.remote, http, self.multiplexed())?;
-            let _ = self.bulk.set(made);
-        }
-        Ok(self.bulk.get())
+        // Known to speak HTTP/2: say so, or the first burst of jars would each open a
+        // connection while the first TLS handshake still settles the protocol.
+        let (remote, http, http2) = (self.remote.clone(), http.clone(), self.multiplexed());
+        let made = self
+            .bulk
+            .get_or_try_init(|| async move {
+                // Loading the TLS roots is tens of milliseconds of CPU: made once, on the
+                // blocking pool, so the async workers keep sending the resolution's requests.
+                blocking(move || client(&remote, &http, http2)).await
+            })
+            .await?;
+        Ok(Some(made))
     }
 
     /// Whether the remote has answered over HTTP/2: then requests in flight cost streams of one
@@ -131,7 +139,7 @@ pub fn endpoints(remotes: &[Remote], http: &HttpOptions) -> anyhow::Result<Vec<E
             unreachable: std::sync::OnceLock::new(),
             warned_plain_http: std::sync::atomic::AtomicBool::new(false),
             multiplexed: std::sync::atomic::AtomicBool::new(false),
-            bulk: std::sync::OnceLock::new(),
+            bulk: tokio::sync::OnceCell::new(),
         });
     }
     Ok(out)

@@ -15,7 +15,9 @@
 //!
 //! Lock pipelining: [`RepoSource::prefetch`] starts files in the background (a jar whose version
 //! is final, with its checksum files) on the same runtime, and a later `fetch_many` for them
-//! takes over their answers instead of asking again. Every request, background or not, takes a
+//! takes over their answers instead of asking again; [`RepoSource::fetch_groups`] does the same
+//! for jars with their checksum files, handing each group over as soon as it is complete, so the
+//! caller hashes one jar while the next are still on the wire. Every request, background or not, takes a
 //! slot of one [`Pool`] of `jobs` slots, where POMs and metadata (the resolution's critical path)
 //! and jars (the bytes) each keep a share, and go over connections of their own
 //! ([`Endpoint::bulk_client`]): over HTTP/2, where one connection carries every request, a POM
@@ -41,7 +43,9 @@ use super::url::{redact_url, repo_url};
 use super::{FetchOptions, HttpOptions};
 use crate::env::Env;
 use crate::error::{Exit, UserError};
-use crate::maven::source::{stated_checksum, FetchedFile, RepoFile, RepoSource};
+use crate::maven::source::{
+    fetch_groups_at_once, stated_checksum, FetchedFile, GroupSink, RepoFile, RepoSource,
+};
 use crate::progress::Progress;
 
 /// The configured remotes (http, https and file URLs), in order.
@@ -133,12 +137,7 @@ impl RepoSource for RemoteRepos {
                 let (shared, progress) = (Arc::clone(&self.shared), Arc::clone(&progress));
                 async move {
                     let answer = match ahead {
-                        Some(started) => started.await.unwrap_or_else(|e| {
-                            Err(anyhow::anyhow!(
-                                "the background fetch of {} failed: {e}",
-                                file.repo_path()
-                            ))
-                        }),
+                        Some(started) => taken_over(&file, started.await),
                         None => one_file(&shared, &progress, file).await,
                     };
                     (i, answer)
@@ -156,26 +155,72 @@ impl RepoSource for RemoteRepos {
         for (i, result) in results {
             match result? {
                 Ok(got) => out.extend(got),
-                Err(why) => failed.push(format!(
-                    "{}\n    - {}",
-                    files[i].repo_path(),
-                    why.join("\n    - ")
-                )),
+                Err(why) => failed.push(failure_line(&files[i], &why)),
             }
         }
-        if failed.is_empty() {
-            return Ok(out);
+        failures(&failed)?;
+        Ok(out)
+    }
+
+    /// Every file becomes a background task (most already are, started while resolving), so
+    /// answers keep arriving while `each` works on the groups that are complete.
+    fn fetch_groups(
+        &self,
+        groups: &[Vec<RepoFile>],
+        each: &mut GroupSink<'_>,
+    ) -> anyhow::Result<()> {
+        let Some(runtime) = &self.runtime else {
+            return fetch_groups_at_once(self, groups, each);
+        };
+        if groups.is_empty() {
+            return Ok(());
         }
-        Err(UserError::new(
-            Exit::Fetch,
-            format!(
-                "could not fetch {} file(s) from the configured repositories:\n  {}",
-                failed.len(),
-                failed.join("\n  ")
-            ),
-        )
-        .hint(format!("{}, then run again", super::CHECK_REMOTES_HINT))
-        .into())
+        self.prefetch(&groups.iter().flatten().cloned().collect::<Vec<_>>());
+        let tasks: Vec<Vec<_>> = {
+            let mut ahead = self.ahead.lock().unwrap_or_else(|e| e.into_inner());
+            groups
+                .iter()
+                .map(|group| {
+                    group
+                        .iter()
+                        .filter_map(|file| Some((file.clone(), ahead.remove(file)?)))
+                        .collect()
+                })
+                .collect()
+        };
+        let mut failed = Vec::new();
+        runtime.block_on(async {
+            let mut done = futures_util::stream::iter(tasks.into_iter().enumerate().map(
+                |(i, group)| async move {
+                    let answers = futures_util::future::join_all(group.into_iter().map(
+                        |(file, started)| async move {
+                            let answer = taken_over(&file, started.await);
+                            (file, answer)
+                        },
+                    ))
+                    .await;
+                    (i, answers)
+                },
+            ))
+            .buffer_unordered(groups.len());
+            while let Some((i, answers)) = done.next().await {
+                let mut got = Vec::new();
+                let before = failed.len();
+                for (file, answer) in answers {
+                    match answer? {
+                        Ok(found) => got.extend(found),
+                        Err(why) => failed.push(failure_line(&file, &why)),
+                    }
+                }
+                // A group with a failed file is never handed over: a jar without the answer
+                // for its checksum file must not pass as one the remote has no checksum for.
+                if failed.len() == before {
+                    each(i, got)?;
+                }
+            }
+            anyhow::Ok(())
+        })?;
+        failures(&failed)
     }
 
     fn prefetch(&self, files: &[RepoFile]) {
@@ -195,6 +240,38 @@ impl RepoSource for RemoteRepos {
             ahead.insert(file.clone(), task);
         }
     }
+}
+
+/// The answer of a background fetch taken over by a later call.
+fn taken_over(file: &RepoFile, joined: Result<Answer, tokio::task::JoinError>) -> Answer {
+    joined.unwrap_or_else(|e| {
+        Err(anyhow::anyhow!(
+            "the background fetch of {} failed: {e}",
+            file.repo_path()
+        ))
+    })
+}
+
+/// One line of [`failures`]: the file and why each remote that failed did.
+fn failure_line(file: &RepoFile, why: &[String]) -> String {
+    format!("{}\n    - {}", file.repo_path(), why.join("\n    - "))
+}
+
+/// The error for files the remotes failed to serve (exit code 5), if there are any.
+fn failures(failed: &[String]) -> anyhow::Result<()> {
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(UserError::new(
+        Exit::Fetch,
+        format!(
+            "could not fetch {} file(s) from the configured repositories:\n  {}",
+            failed.len(),
+            failed.join("\n  ")
+        ),
+    )
+    .hint(format!("{}, then run again", super::CHECK_REMOTES_HINT))
+    .into())
 }
 
 /// Which share of the pool a request counts against: what the resolution waits for, or bulk.
@@ -322,7 +399,7 @@ async fn from_endpoint(
     };
     let client = match class_of(file) {
         Class::Resolve => client,
-        Class::Bulk => endpoint.bulk_client(&shared.http)?.unwrap_or(client),
+        Class::Bulk => endpoint.bulk_client(&shared.http).await?.unwrap_or(client),
     };
     Ok(get(shared, progress, endpoint, client, url, file)
         .await?

@@ -979,23 +979,9 @@ fn http_faults_are_retried_404_moves_on_and_a_tampered_sha1_aborts() {
     server.fault_ending("app-1.pom", Fault::Drop, 1);
     let (first, second) = (nothing.url(), server.url());
     let lock = |cache: &str, out_file: &str, extra: &[&str]| {
-        let mut args = vec![
-            "lock",
-            "--root",
-            "org.ex:app:1",
-            "--repository",
-            &first,
-            "--repository",
-            &second,
-            "--no-local-repo",
-            "--no-mvn",
-            "--cache-dir",
-            cache,
-            "-o",
-            out_file,
-        ];
+        let mut args = vec!["--repository", second.as_str()];
         args.extend_from_slice(extra);
-        sb.run(args)
+        lock_app_from(&sb, &first, cache, out_file, &args)
     };
     let out = lock("c1", "http.lock", &["-q"]);
     assert_exit(&sb, &out, 0);
@@ -1040,6 +1026,32 @@ fn http_faults_are_retried_404_moves_on_and_a_tampered_sha1_aborts() {
     );
 }
 
+/// `lock --root org.ex:app:1` from the remote at `url` alone, into the kclrs cache `cache` and
+/// the lock `out_file` (both relative to the sandbox's work folder), plus `extra` flags.
+pub(crate) fn lock_app_from(
+    sb: &Sandbox,
+    url: &str,
+    cache: &str,
+    out_file: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec![
+        "lock",
+        "--root",
+        "org.ex:app:1",
+        "--repository",
+        url,
+        "--no-local-repo",
+        "--no-mvn",
+        "--cache-dir",
+        cache,
+        "-o",
+        out_file,
+    ];
+    args.extend_from_slice(extra);
+    sb.run(args)
+}
+
 /// Issue 20, the pipelined lock: a level's jars are asked for while a deeper level's POM is
 /// still unanswered (the server holds that POM back), the lock is the one the local repository
 /// gives, and a checksum kind the server does not publish is asked once, not once per jar.
@@ -1060,22 +1072,7 @@ fn lock_starts_shallower_jars_while_a_deeper_pom_is_outstanding() {
     let local = std::fs::read_to_string(sb.work().join("local.lock")).unwrap();
     let server = Server::start(&repo.root);
     let url = server.url();
-    let lock = |cache: &str, out_file: &str| {
-        sb.run([
-            "lock",
-            "--root",
-            "org.ex:app:1",
-            "--repository",
-            &url,
-            "--no-local-repo",
-            "--no-mvn",
-            "--cache-dir",
-            cache,
-            "-o",
-            out_file,
-            "-q",
-        ])
-    };
+    let lock = |cache: &str, out_file: &str| lock_app_from(&sb, &url, cache, out_file, &["-q"]);
     // The POM and its .sha1 (asked together) both wait.
     let pause = std::time::Duration::from_millis(1500);
     server.fault("/deep-1.pom", Fault::Delay(pause), 2);
@@ -1129,6 +1126,37 @@ fn lock_starts_shallower_jars_while_a_deeper_pom_is_outstanding() {
     );
     assert_eq!(server.count_ending(".jar.sha256") - before, 5);
     assert!(!sb.work().join("sha256.lock").exists());
+}
+
+/// Issue 20, the tail of a lock: each jar from a remote is checked and kept in the kclrs cache as
+/// soon as it has arrived, not once a batch's slowest jar has. The server holds back the first
+/// jar of the classpath until the cache holds a later one (at most 20 s): a lock that checks
+/// jars in batches would keep neither until the wait runs out.
+#[test]
+fn lock_keeps_each_jar_as_soon_as_it_arrives() {
+    let sb = Sandbox::new();
+    let repo = MiniRepo::new(&sb);
+    repo.publish("org.ex:app:1", 52, &["org.ex:lib:1"]);
+    repo.publish("org.ex:lib:1", 52, &[]);
+    let server = Server::start(&repo.root);
+    let kept = sb.work().join("c/maven/org/ex/lib/1/lib-1.jar");
+    let held = "/repo/org/ex/app/1/app-1.jar";
+    server.fault_ending(
+        "/app-1.jar",
+        Fault::AwaitFile(kept.clone(), std::time::Duration::from_secs(20)),
+        1,
+    );
+    let out = lock_app_from(&sb, &server.url(), "c", "jars.lock", &["-q"]);
+    assert_exit(&sb, &out, 0);
+    let events = server.events();
+    assert!(
+        events.contains(&format!("= {held}")),
+        "lib-1.jar was not kept while app-1.jar was outstanding: {events:#?}"
+    );
+    let lock = std::fs::read_to_string(sb.work().join("jars.lock")).unwrap();
+    let app = lock.find("org.ex:app:1").unwrap();
+    assert!(app < lock.find("org.ex:lib:1").unwrap(), "{lock}");
+    assert!(kept.is_file());
 }
 
 /// Issue 20, HTTP/2: over an HTTPS remote that negotiates h2, `lock` keeps more requests in

@@ -125,21 +125,7 @@ fn mvn_fallback_output_never_shows_a_mirror_password() {
 
 /// `kclrs lock --root org.ex:app:1` against only `url`, with the cache `work/<cache>`.
 fn lock(sb: &Sandbox, url: &str, cache: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "lock",
-        "--root",
-        "org.ex:app:1",
-        "--repository",
-        url,
-        "--no-local-repo",
-        "--no-mvn",
-        "--cache-dir",
-        cache,
-        "-o",
-        "out.lock",
-    ];
-    args.extend_from_slice(extra);
-    sb.run(args)
+    crate::lock::lock_app_from(sb, url, cache, "out.lock", extra)
 }
 
 /// `org.ex:app:1` depending on `org.ex:lib:1`, with `.sha1` files, served over HTTP.

@@ -1,6 +1,6 @@
 //! A real HTTP(S) server on 127.0.0.1:0 serving a Maven-layout folder, with faults that can be
 //! switched on per path: dropped connections, 5xx, 429 + Retry-After, lying Content-Length, wrong
-//! or extra bytes, stalled bodies, delayed answers, redirects, odd answers to `Range`. Plain std threads and
+//! or extra bytes, stalled bodies, delayed answers (for a while, or until a file exists), redirects, odd answers to `Range`. Plain std threads and
 //! sockets (one request per connection, `Connection: close`); HTTPS through rustls with a
 //! self-signed certificate made by rcgen, which kclrs is told to trust through `SSL_CERT_FILE`.
 
@@ -43,6 +43,9 @@ pub enum Fault {
     Endless,
     /// Nothing for this long, then the normal answer (a distant or busy server).
     Delay(Duration),
+    /// Nothing until this file exists (at most this long), then the normal answer; the events
+    /// then hold `= path` when the file appeared, `~ path` when the wait ran out.
+    AwaitFile(std::path::PathBuf, Duration),
 }
 
 /// One request as the server saw it.
@@ -312,6 +315,15 @@ fn handle(
     let body = file.as_deref().and_then(|f| std::fs::read(f).ok());
     if let Some(Fault::Delay(pause)) = fault {
         std::thread::sleep(pause);
+        fault = None;
+    }
+    if let Some(Fault::AwaitFile(awaited, at_most)) = &fault {
+        let until = std::time::Instant::now() + *at_most;
+        while !awaited.exists() && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let seen = if awaited.exists() { '=' } else { '~' };
+        state.events.lock().unwrap().push(format!("{seen} {path}"));
         fault = None;
     }
     match (fault, body) {

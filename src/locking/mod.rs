@@ -21,7 +21,7 @@ use crate::error::{Exit, UserError};
 use crate::lockfile::{LockedArtifact, FORMAT_VERSION};
 use crate::maven::model::{type_on_classpath, Platform};
 use crate::maven::resolve::{Request, Resolution};
-use crate::maven::source::{FetchedFile, RepoFile, RepoSource};
+use crate::maven::source::{fetch_groups_at_once, FetchedFile, RepoFile, RepoSource};
 use crate::maven::Coord;
 
 mod create;
@@ -194,18 +194,12 @@ pub fn check_many(
     source: &dyn RepoSource,
     coords: &[Coord],
 ) -> anyhow::Result<Vec<Option<(Checked, Jar)>>> {
-    let files: Vec<RepoFile> = coords.iter().flat_map(jar_files).collect();
-    let mut got = source.fetch_many(&files)?;
-    let work: Vec<(&Coord, Vec<FetchedFile>)> = coords
-        .iter()
-        .map(|coord| {
-            let (mine, rest) = got.drain(..).partition(|f| {
-                matches!(&f.file, RepoFile::Artifact(c) | RepoFile::Checksum { coord: c, .. } if c == coord)
-            });
-            got = rest;
-            (coord, mine)
-        })
-        .collect();
+    let groups: Vec<Vec<RepoFile>> = coords.iter().map(|c| jar_files(c).collect()).collect();
+    let mut work: Vec<(&Coord, Vec<FetchedFile>)> = Vec::with_capacity(coords.len());
+    fetch_groups_at_once(source, &groups, &mut |i, files| {
+        work.push((&coords[i], files));
+        Ok(())
+    })?;
     // Hashing and class-scanning a batch is CPU work: spread it over the cores.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per_thread = coords.len().div_ceil(threads).max(1);

@@ -58,15 +58,15 @@ impl Endpoint {
         if self.client.is_none() {
             return Ok(None);
         }
-        // Known to speak HTTP/2: say so, or the first burst of jars would each open a
-        // connection while the first TLS handshake still settles the protocol.
-        let (remote, http, http2) = (self.remote.clone(), http.clone(), self.multiplexed());
         let made = self
             .bulk
-            .get_or_try_init(|| async move {
+            .get_or_try_init(|| {
+                // Known to speak HTTP/2: say so, or the first burst of jars would each open a
+                // connection while the first TLS handshake still settles the protocol.
+                let (remote, http, http2) = (self.remote.clone(), http.clone(), self.multiplexed());
                 // Loading the TLS roots is tens of milliseconds of CPU: made once, on the
                 // blocking pool, so the async workers keep sending the resolution's requests.
-                blocking(move || client(&remote, &http, http2)).await
+                blocking(move || client(&remote, &http, http2))
             })
             .await?;
         Ok(Some(made))

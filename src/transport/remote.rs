@@ -17,9 +17,9 @@
 //! is final, with its checksum files) on the same runtime, and a later `fetch_many` for them
 //! takes over their answers instead of asking again; [`RepoSource::fetch_groups`] does the same
 //! for jars with their checksum files, handing each group over as soon as it is complete, so the
-//! caller hashes one jar while the next are still on the wire. Every request, background or not, takes a
-//! slot of one [`Pool`] of `jobs` slots, where POMs and metadata (the resolution's critical path)
-//! and jars (the bytes) each keep a share, and go over connections of their own
+//! caller hashes one jar while the next are still on the wire. Every request, background or not,
+//! takes a slot of one [`Pool`] of `jobs` slots, where POMs and metadata (the resolution's
+//! critical path) and jars (the bytes) each keep a share, and go over connections of their own
 //! ([`Endpoint::bulk_client`]): over HTTP/2, where one connection carries every request, a POM
 //! would otherwise wait behind the jar bytes queued before it. A POM and its `.sha1` are asked at
 //! the same time, so a level costs one round trip, not two.
